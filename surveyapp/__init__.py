@@ -1,0 +1,109 @@
+"""surveyapp: public-participation satisfaction surveys for government service halls."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from surveyapp.config import CONFIGS, check_production_secrets
+from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: str | dict | None = None) -> Flask:
+    """Build the application. `config` names an environment or overrides keys."""
+    app = Flask(__name__, instance_relative_config=False)
+    overrides: dict = {}
+    name = os.environ.get("SURVEYAPP_ENV", "development")
+    if isinstance(config, str):
+        name = config
+    elif isinstance(config, dict):
+        name = config.get("ENV_NAME", name)
+        overrides = config
+    app.config.from_object(CONFIGS[name])
+    app.config.update(overrides)
+    if app.config["ENV_NAME"] == "production":
+        check_production_secrets(app.config)
+
+    _init_database(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+
+    from surveyapp.cli import register_cli
+    from surveyapp.errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        path = uri.removeprefix("sqlite:///")
+        if path and path != uri and not path.startswith(":"):
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"timeout": 30})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    # WAL lets readers and one writer work at once; busy_timeout waits for locks.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def _init_extensions(app: Flask) -> None:
+    from surveyapp.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "office.login"
+    login_manager.login_message = None
+
+    from surveyapp.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from surveyapp.office import bp as office_bp
+    from surveyapp.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(office_bp, url_prefix="/office")
+
+
+def _register_hooks(app: Flask) -> None:
+    from surveyapp.i18n import current_language, localized, remember_language
+    from surveyapp.security import add_security_headers
+
+    from flask_babel import refresh
+
+    # The locale is cached on the app context, which tests share across requests.
+    app.before_request(refresh)
+    app.after_request(remember_language)
+    app.after_request(add_security_headers)
+    app.jinja_env.globals.update(localized=localized, current_language=current_language)

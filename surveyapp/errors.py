@@ -1,0 +1,71 @@
+"""Central error handling: friendly pages for people, JSON under /api."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood. Please check what you entered."),
+        401: _("Please sign in to continue."),
+        403: _("You do not have access to this page."),
+        404: _("This page does not exist."),
+        405: _("This action is not allowed here."),
+        413: _("What you sent is too large."),
+        429: _("Too many requests. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. Please try again later."),
+        503: _("The service is busy right now. Please try again in a minute."),
+    }
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None):
+    message = message or _messages().get(status, _messages()[500])
+    if wants_json():
+        body = {"error": {"code": code or str(status), "message": message}}
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_response(
+            400,
+            _("This form has expired. Please go back, reload the page and try again."),
+            code="csrf",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = None
+        if status == 400 and exc.description and wants_json():
+            message = exc.description
+        return error_response(status, message)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(exc: Exception):
+        log.error("database unavailable: %s", exc.__class__.__name__)
+        from surveyapp.extensions import db
+
+        db.session.rollback()
+        return error_response(503, code="database_unavailable")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(500)

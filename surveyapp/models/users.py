@@ -1,0 +1,82 @@
+"""Accounts: office staff, survey firms and their users, API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from surveyapp.extensions import db
+from surveyapp.models.base import utcnow
+
+ROLE_ADMIN = "admin"
+ROLE_ANALYST = "analyst"
+ROLE_FIRM_MANAGER = "firm_manager"
+ROLE_INTERVIEWER = "interviewer"
+ROLES = (ROLE_ADMIN, ROLE_ANALYST, ROLE_FIRM_MANAGER, ROLE_INTERVIEWER)
+OFFICE_ROLES = (ROLE_ADMIN, ROLE_ANALYST)
+FIRM_ROLES = (ROLE_FIRM_MANAGER, ROLE_INTERVIEWER)
+
+
+class Firm(db.Model):
+    """A third-party survey firm contracted by the city."""
+
+    __tablename__ = "firms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    users: Mapped[list[User]] = relationship(back_populates="firm")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    firm: Mapped[Firm | None] = relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_office(self) -> bool:
+        return self.role in OFFICE_ROLES
+
+    @property
+    def is_firm(self) -> bool:
+        return self.role in FIRM_ROLES
+
+    def set_password(self, password: str) -> None:
+        # werkzeug's scrypt KDF (salted, memory-hard).
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,44 @@
+"""Forms of the office pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from surveyapp.services.reports import ResponseFilter
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def filters_from_args(args) -> ResponseFilter:
+    """Filters from the query string; anything unreadable is ignored, not an error."""
+    rating = _int(args.get("rating"))
+    verdict = args.get("verdict") or None
+    return ResponseFilter(
+        hall_id=_int(args.get("hall")),
+        date_from=_date(args.get("from")),
+        date_to=_date(args.get("to")),
+        rating=rating if rating in range(1, 6) else None,
+        verdict=verdict if verdict in ("ok", "flagged", "rejected") else None,
+    )

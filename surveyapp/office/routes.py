@@ -1,0 +1,161 @@
+"""Office routes: thin views over the report, export and QR services."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response as FlaskResponse
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from surveyapp.extensions import db, limiter
+from surveyapp.models import Hall, Window
+from surveyapp.office import bp
+from surveyapp.office.forms import LoginForm, filters_from_args
+from surveyapp.services import qr as qr_service
+from surveyapp.services.exports import FORMATS, export_responses
+from surveyapp.services.reports import hall_summaries, list_responses
+from surveyapp.services.users import audit, authenticate
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _base_url() -> str:
+    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            audit(user, "login", client_address=request.remote_addr)
+            home = "office.index" if user.is_office else "firm.index"
+            return redirect(_safe_next(request.args.get("next")) or url_for(home))
+        flash(_("Wrong username or password."), "error")
+        return render_template("office/login.html", form=form), 401
+    return render_template("office/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/")
+def index():
+    filters = filters_from_args(request.args)
+    halls = db.session.scalars(select(Hall).order_by(Hall.code)).all()
+    return render_template(
+        "office/summary.html",
+        summaries=hall_summaries(filters),
+        halls=halls,
+        args=request.args,
+    )
+
+
+@bp.route("/halls")
+def halls():
+    rows = db.session.scalars(select(Hall).order_by(Hall.code)).all()
+    return render_template(
+        "office/halls.html",
+        halls=rows,
+        codes={hall.id: qr_service.hall_codes(hall, _base_url()) for hall in rows},
+    )
+
+
+@bp.route("/qr/<code>.<fmt>")
+def qr_image(code: str, fmt: str):
+    if fmt not in ("png", "svg"):
+        abort(404)
+    entry = _find_code(code)
+    if fmt == "png":
+        data, mimetype = qr_service.png_bytes(entry.url), "image/png"
+    else:
+        data, mimetype = qr_service.svg_bytes(entry.url), "image/svg+xml"
+    download = request.args.get("download") == "1"
+    headers = {"Content-Disposition": f'attachment; filename="{code}.{fmt}"'} if download else {}
+    return FlaskResponse(data, mimetype=mimetype, headers=headers)
+
+
+def _find_code(code: str) -> qr_service.CodeEntry:
+    hall = db.session.scalar(select(Hall).where(Hall.code == code))
+    if hall is None:
+        window = db.session.scalar(select(Window).where(Window.code == code))
+        if window is None:
+            abort(404)
+        hall = window.hall
+    for entry in qr_service.hall_codes(hall, _base_url()):
+        if entry.code == code:
+            return entry
+    abort(404)
+
+
+@bp.route("/halls/<code>/poster")
+def poster(code: str):
+    hall = db.session.scalar(select(Hall).where(Hall.code == code))
+    if hall is None:
+        abort(404)
+    response = FlaskResponse(qr_service.poster_html(hall, _base_url()), mimetype="text/html")
+    # The poster is a standalone printable page with its own print CSS.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+    )
+    return response
+
+
+@bp.route("/responses")
+def responses():
+    filters = filters_from_args(request.args)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = list_responses(filters, page=page)
+    halls = db.session.scalars(select(Hall).order_by(Hall.code)).all()
+    return render_template(
+        "office/responses.html",
+        rows=rows,
+        total=total,
+        page=page,
+        halls=halls,
+        args=request.args,
+        show_text=current_user.is_office,
+        next_url=_page_url("office.responses", page + 1) if total > page * 50 else None,
+    )
+
+
+def _page_url(endpoint: str, page: int) -> str:
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return url_for(endpoint, page=page, **args)
+
+
+@bp.route("/responses/export.<fmt>")
+def export(fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    filters = filters_from_args(request.args)
+    data = export_responses(filters, fmt)
+    audit(current_user, "export_responses", fmt, {"args": dict(request.args)},
+          request.remote_addr)
+    mimetype = (
+        "text/csv" if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"responses-{date.today().isoformat()}.{fmt}"
+    return FlaskResponse(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

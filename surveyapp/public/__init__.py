@@ -1,0 +1,7 @@
+"""Citizens' pages: the questionnaire behind a QR code and its thank-you page."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from surveyapp.public import routes  # noqa: E402,F401

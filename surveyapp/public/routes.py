@@ -1,0 +1,188 @@
+"""Routes of the citizen's path: open a code, answer, see the thank-you page."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError
+from werkzeug.datastructures import MultiDict
+
+from surveyapp.extensions import db, limiter
+from surveyapp.i18n import current_language
+from surveyapp.public import bp
+from surveyapp.services.qr import InvalidCode
+from surveyapp.services.questionnaires import SurveyTarget, resolve_token
+from surveyapp.services.submissions import (
+    InvalidSubmission,
+    InvalidTicket,
+    SubmissionContext,
+    find_by_key,
+    issue_ticket,
+    read_ticket,
+    service_items_for,
+    submit_response,
+)
+
+DEVICE_COOKIE = "sa_device"
+
+
+def _submit_limit() -> str:
+    return current_app.config["RATELIMIT_SUBMIT"]
+
+
+@bp.route("/")
+def index():
+    return render_template("public/index.html")
+
+
+@bp.after_app_request
+def _set_device_cookie(response):
+    device = g.pop("new_device_id", None)
+    if device:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=current_app.config["DEVICE_COOKIE_DAYS"] * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
+    return response
+
+
+def _device_id() -> str:
+    device = request.cookies.get(DEVICE_COOKIE)
+    if not device or len(device) > 64:
+        device = secrets.token_hex(16)
+        g.new_device_id = device
+    return device
+
+
+def _render_form(token, target: SurveyTarget, *, values=None, errors=None, status=200,
+                 message=None):
+    return (
+        render_template(
+            "public/questionnaire.html",
+            token=token,
+            target=target,
+            definition=target.version.definition,
+            service_items=service_items_for(target.hall, target.window),
+            ticket=issue_ticket(target.version.id)
+            if values is None or "ticket" not in values
+            else values.get("ticket"),
+            values=values or MultiDict(),
+            errors=errors or {},
+            message=message,
+        ),
+        status,
+    )
+
+
+def _invalid_code():
+    return render_template("public/invalid_code.html"), 404
+
+
+@bp.route("/s/<token>", methods=["GET"])
+def questionnaire(token: str):
+    try:
+        target = resolve_token(token)
+    except InvalidCode:
+        return _invalid_code()
+    _device_id()
+    return _render_form(token, target)
+
+
+@bp.route("/s/<token>", methods=["POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def submit(token: str):
+    try:
+        target = resolve_token(token)
+    except InvalidCode:
+        return _invalid_code()
+    form = request.form
+    try:
+        ticket = read_ticket(form.get("ticket"))
+    except InvalidTicket:
+        values = MultiDict(form)
+        values.pop("ticket", None)
+        return _render_form(
+            token,
+            target,
+            values=values,
+            status=400,
+            message=_("This form had expired, so we refreshed it. Please submit again."),
+        )
+    ctx = SubmissionContext(
+        hall=target.hall,
+        window=target.window,
+        version=target.version,
+        ticket=ticket,
+        language=current_language(),
+        client_address=request.remote_addr,
+        user_agent=request.headers.get("User-Agent", ""),
+        device_id=_device_id(),
+    )
+    try:
+        response, _created = submit_response(ctx, form.getlist)
+    except InvalidSubmission as exc:
+        return _render_form(
+            token,
+            target,
+            values=form,
+            errors=exc.errors,
+            status=400,
+            message=_("Some answers need your attention. Please see the notes below."),
+        )
+    except InvalidTicket:
+        values = MultiDict(form)
+        values.pop("ticket", None)
+        return _render_form(
+            token,
+            target,
+            values=values,
+            status=409,
+            message=_("This questionnaire was updated. Please check your answers and submit again."),
+        )
+    except DBAPIError:
+        db.session.rollback()
+        return _render_form(
+            token,
+            target,
+            values=form,
+            status=503,
+            message=_("We could not save your answers just now. Please try again in a minute; what you entered is kept below."),
+        )
+    return redirect(url_for("public.thanks", key=response.public_id), code=303)
+
+
+@bp.route("/thanks/<key>")
+def thanks(key: str):
+    response = find_by_key(key) if len(key) <= 36 else None
+    if response is None:
+        return _invalid_code()
+    return render_template("public/thanks.html", response=response)
+
+
+@bp.route("/q/<int:version_id>/form.css")
+def form_css(version_id: int):
+    """Show conditional questions only when their condition is chosen, without
+    JavaScript (CSS :has); browsers without :has show every question."""
+    from surveyapp.services.questionnaires import conditional_css
+
+    css = conditional_css(version_id)
+    if css is None:
+        return _invalid_code()
+    response = current_app.response_class(css, mimetype="text/css")
+    # A published version never changes, so neither does its stylesheet.
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400 * 30
+    return response

@@ -1,0 +1,119 @@
+"""Questionnaires: publishing immutable versions and resolving a QR code's target."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from surveyapp.extensions import db
+from surveyapp.models import Hall, Questionnaire, QuestionnaireVersion, Window
+from surveyapp.models.base import utcnow
+from surveyapp.services.qr import InvalidCode, parse_token
+
+QUESTION_KINDS = ("rating5", "grid", "single", "multi", "scale10", "text")
+
+
+def check_definition(definition: dict) -> None:
+    """Refuse a definition the form and validator could not handle."""
+    keys: set[str] = set()
+    for question in definition.get("questions", []):
+        key, kind = question.get("key"), question.get("kind")
+        if not key or kind not in QUESTION_KINDS:
+            raise ValueError(f"question {key!r}: unknown kind {kind!r}")
+        if key in keys:
+            raise ValueError(f"question key {key!r} is used twice")
+        for dep in (question.get("show_if") or {}):
+            if dep not in keys:
+                raise ValueError(f"question {key!r} depends on a later question {dep!r}")
+        if kind in ("single", "multi", "rating5") and not question.get("options"):
+            raise ValueError(f"question {key!r} needs options")
+        if kind == "grid" and not question.get("items"):
+            raise ValueError(f"question {key!r} needs items")
+        keys.add(key)
+    if not keys:
+        raise ValueError("a questionnaire needs at least one question")
+
+
+def publish_version(questionnaire: Questionnaire, definition: dict) -> QuestionnaireVersion:
+    """Add a new published version; earlier versions stay as they were."""
+    check_definition(definition)
+    number = (
+        db.session.scalar(
+            select(func.max(QuestionnaireVersion.number)).where(
+                QuestionnaireVersion.questionnaire_id == questionnaire.id
+            )
+        )
+        or 0
+    ) + 1
+    version = QuestionnaireVersion(
+        questionnaire=questionnaire,
+        number=number,
+        status="published",
+        definition=copy.deepcopy(definition),
+        published_at=utcnow(),
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+def current_version(questionnaire_id: int) -> QuestionnaireVersion | None:
+    return db.session.scalar(
+        select(QuestionnaireVersion)
+        .where(
+            QuestionnaireVersion.questionnaire_id == questionnaire_id,
+            QuestionnaireVersion.status == "published",
+        )
+        .order_by(QuestionnaireVersion.number.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class SurveyTarget:
+    hall: Hall
+    window: Window | None
+    version: QuestionnaireVersion
+
+
+def resolve_token(token: str) -> SurveyTarget:
+    """The hall, window and current published version a QR token opens."""
+    target = parse_token(token)
+    hall = db.session.get(Hall, target.hall_id)
+    window = db.session.get(Window, target.window_id) if target.window_id else None
+    version = current_version(target.questionnaire_id)
+    if hall is None or not hall.active or version is None:
+        raise InvalidCode(token)
+    if target.window_id and (window is None or window.hall_id != hall.id or not window.active):
+        raise InvalidCode(token)
+    return SurveyTarget(hall, window, version)
+
+
+def conditional_css(version_id: int) -> str | None:
+    """CSS rules that reveal each conditional block when its condition holds."""
+    version = db.session.get(QuestionnaireVersion, version_id)
+    if version is None:
+        return None
+    rules = []
+    questions = version.definition["questions"]
+    blocks = [(q["key"], q["show_if"]) for q in questions if q.get("show_if")]
+    overall = next((q for q in questions if q["kind"] == "rating5"), None)
+    if overall is not None:
+        bad = next((c for _, c in blocks if overall["key"] in c), None)
+        if bad:
+            blocks.append(("contact", bad))
+    for key, condition in blocks:
+        selectors = [
+            f'form:has(input[name="q_{dep}"][value="{value}"]:checked) #block-{key}'
+            for dep, allowed in condition.items()
+            for value in allowed
+        ]
+        if selectors:
+            rules.append(",\n".join(selectors) + " { display: block; }")
+    return (
+        "@supports selector(:has(*)) {\n.conditional { display: none; }\n"
+        + "\n".join(rules)
+        + "\n.conditional.has-error { display: block; }\n}\n"
+    )

@@ -1,0 +1,100 @@
+"""Office reports: response lists with filters and the per-hall summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, case, func, select
+
+from surveyapp.extensions import db
+from surveyapp.models import Hall, Response
+
+
+@dataclass(frozen=True)
+class ResponseFilter:
+    hall_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    rating: int | None = None
+    verdict: str | None = None
+
+    def apply(self, query: Select) -> Select:
+        if self.hall_id:
+            query = query.where(Response.hall_id == self.hall_id)
+        if self.date_from:
+            query = query.where(Response.submitted_at >= _start(self.date_from))
+        if self.date_to:
+            query = query.where(
+                Response.submitted_at < _start(self.date_to) + timedelta(days=1)
+            )
+        if self.rating:
+            query = query.where(Response.overall == self.rating)
+        if self.verdict:
+            query = query.where(Response.verdict == self.verdict)
+        return query
+
+
+def _start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def list_responses(
+    filters: ResponseFilter, *, page: int = 1, per_page: int = 50
+) -> tuple[list[Response], int]:
+    query = filters.apply(select(Response))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return list(rows), total
+
+
+@dataclass(frozen=True)
+class HallSummary:
+    hall: Hall
+    responses: int
+    rating_counts: dict[int, int]
+
+    @property
+    def rated(self) -> int:
+        return sum(self.rating_counts.values())
+
+    def share(self, level: int) -> float | None:
+        return self.rating_counts.get(level, 0) / self.rated if self.rated else None
+
+    @property
+    def good_rate(self) -> float | None:
+        """好评率: very satisfied plus satisfied, over all rated responses."""
+        if not self.rated:
+            return None
+        return (self.rating_counts.get(5, 0) + self.rating_counts.get(4, 0)) / self.rated
+
+    @property
+    def bad_rate(self) -> float | None:
+        if not self.rated:
+            return None
+        return (self.rating_counts.get(1, 0) + self.rating_counts.get(2, 0)) / self.rated
+
+
+def hall_summaries(filters: ResponseFilter) -> list[HallSummary]:
+    """One row per hall: counts per 好差评 level in a single grouped query."""
+    level_columns = [
+        func.sum(case((Response.overall == level, 1), else_=0)).label(f"l{level}")
+        for level in range(1, 6)
+    ]
+    query = filters.apply(
+        select(Response.hall_id, func.count(Response.id), *level_columns)
+    ).group_by(Response.hall_id)
+    counts = {row[0]: row for row in db.session.execute(query)}
+    halls = db.session.scalars(select(Hall).order_by(Hall.code)).all()
+    summaries = []
+    for hall in halls:
+        if filters.hall_id and hall.id != filters.hall_id:
+            continue
+        row = counts.get(hall.id)
+        levels = {level: int(row[level + 1] or 0) for level in range(1, 6)} if row else {}
+        summaries.append(HallSummary(hall, int(row[1]) if row else 0, levels))
+    return summaries

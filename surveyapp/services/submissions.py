@@ -1,0 +1,204 @@
+"""Storing a citizen's response: one short transaction, idempotent on retries."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from surveyapp.extensions import db
+from surveyapp.models import Hall, QuestionnaireVersion, Response, ServiceItem, Window
+from surveyapp.models.base import utcnow
+from surveyapp.security import encrypt_text, salted_hash
+from surveyapp.services.answers import Getter, clean_answers
+
+_TICKET_SALT = "form-ticket"
+TICKET_MAX_AGE = 24 * 3600
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class InvalidTicket(Exception):
+    """The signed form ticket is missing, altered or too old."""
+
+
+class InvalidSubmission(Exception):
+    """Answers that do not fit the questionnaire version; `errors` per question."""
+
+    def __init__(self, errors: dict):
+        super().__init__("invalid submission")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """Signed into the form when it is shown: who started, when, which version."""
+
+    key: str
+    started_at: datetime
+    version_id: int
+
+
+def _ticket_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_TICKET_SALT)
+
+
+def issue_ticket(version_id: int, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    return _ticket_serializer().dumps([uuid.uuid4().hex, now.timestamp(), version_id])
+
+
+def read_ticket(token: str | None) -> Ticket:
+    if not token:
+        raise InvalidTicket("missing")
+    try:
+        key, started, version_id = _ticket_serializer().loads(
+            token, max_age=TICKET_MAX_AGE
+        )
+        return Ticket(str(key), datetime.fromtimestamp(float(started)), int(version_id))
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        raise InvalidTicket("bad") from None
+
+
+@dataclass
+class SubmissionContext:
+    """Where the answer came from; everything personal is hashed before storing."""
+
+    hall: Hall
+    window: Window | None
+    version: QuestionnaireVersion
+    ticket: Ticket
+    language: str = "zh"
+    client_address: str | None = None
+    user_agent: str = ""
+    device_id: str | None = None
+    mode: str = "qr"
+    interviewer_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def normalise_phone(raw: str) -> str | None:
+    digits = re.sub(r"[\s\-+]", "", raw or "")
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits if _PHONE.match(digits) else None
+
+
+def ua_family(user_agent: str) -> str:
+    ua = (user_agent or "").lower()
+    for needle, family in (
+        ("micromessenger", "wechat"),
+        ("alipay", "alipay"),
+        ("headless", "headless"),
+        ("bot", "bot"),
+        ("spider", "bot"),
+        ("curl", "script"),
+        ("python", "script"),
+        ("wget", "script"),
+        ("edg/", "edge"),
+        ("firefox", "firefox"),
+        ("chrome", "chrome"),
+        ("safari", "safari"),
+    ):
+        if needle in ua:
+            return family
+    return "other"
+
+
+def service_items_for(hall: Hall, window: Window | None) -> list[ServiceItem]:
+    if window is not None and window.service_items:
+        return list(window.service_items)
+    seen: dict[int, ServiceItem] = {}
+    for w in hall.windows:
+        for item in w.service_items:
+            seen.setdefault(item.id, item)
+    return sorted(seen.values(), key=lambda item: item.code)
+
+
+def validate_submission(
+    ctx: SubmissionContext, getlist: Getter
+) -> tuple[dict, dict, ServiceItem | None, str | None, bool]:
+    """Check everything before anything is written. Returns answers, errors,
+    service item, normalised phone and consent."""
+    from flask_babel import lazy_gettext as _l
+
+    text_max = current_app.config["FREE_TEXT_MAX"]
+    answers, errors = clean_answers(ctx.version.definition, getlist, text_max=text_max)
+    item = None
+    raw_item = (getlist("service_item") or [""])[0]
+    if raw_item:
+        allowed = {str(i.id): i for i in service_items_for(ctx.hall, ctx.window)}
+        item = allowed.get(raw_item)
+        if item is None:
+            errors["service_item"] = _l("Please choose one of the options.")
+    phone = None
+    consent = (getlist("contact_consent") or [""])[0] in ("y", "1", "on", "true")
+    raw_phone = (getlist("phone") or [""])[0].strip()
+    if raw_phone:
+        phone = normalise_phone(raw_phone)
+        if phone is None:
+            errors["phone"] = _l("Please enter an 11-digit mobile number, or leave it empty.")
+        elif not consent:
+            errors["phone"] = _l("Please tick the box to allow us to contact you.")
+    return answers, errors, item, phone, consent
+
+
+def submit_response(ctx: SubmissionContext, getlist: Getter) -> tuple[Response, bool]:
+    """Validate and store one response. Returns (response, created); a retry
+    with the same ticket returns the stored response instead of a second one."""
+    existing = find_by_key(ctx.ticket.key)
+    if existing is not None:
+        return existing, False
+    if ctx.ticket.version_id != ctx.version.id:
+        raise InvalidTicket("version")
+    answers, errors, item, phone, consent = validate_submission(ctx, getlist)
+    if errors:
+        raise InvalidSubmission(errors)
+    now = utcnow()
+    started = min(ctx.ticket.started_at, now)
+    comment = " ".join(
+        answers[q["key"]]
+        for q in ctx.version.definition["questions"]
+        if q["kind"] == "text" and answers.get(q["key"]) and q.get("show_if")
+    )
+    response = Response(
+        public_id=ctx.ticket.key,
+        version_id=ctx.version.id,
+        hall_id=ctx.hall.id,
+        window_id=ctx.window.id if ctx.window else None,
+        service_item_id=item.id if item else None,
+        started_at=started,
+        submitted_at=now,
+        duration_s=max((now - started) / timedelta(seconds=1), 0.0),
+        language=ctx.language,
+        mode=ctx.mode,
+        ip_hash=salted_hash(ctx.client_address, purpose="ip"),
+        device_hash=salted_hash(ctx.device_id, purpose="device"),
+        ua_family=ua_family(ctx.user_agent),
+        phone_hash=salted_hash(phone, purpose="phone"),
+        phone_encrypted=encrypt_text(phone) if phone and consent else None,
+        contact_consent=bool(phone and consent),
+        overall=answers.get("overall"),
+        answers=answers,
+        comment=comment,
+    )
+    db.session.add(response)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same ticket won the race: return its row.
+        db.session.rollback()
+        existing = find_by_key(ctx.ticket.key)
+        if existing is None:
+            raise
+        return existing, False
+    return response, True
+
+
+def find_by_key(key: str) -> Response | None:
+    return db.session.scalar(select(Response).where(Response.public_id == key))
