@@ -89,11 +89,15 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from surveyapp.api import bp as api_bp
+    from surveyapp.firm import bp as firm_bp
     from surveyapp.office import bp as office_bp
     from surveyapp.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(office_bp, url_prefix="/office")
+    app.register_blueprint(firm_bp, url_prefix="/firm")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def _register_hooks(app: Flask) -> None:
@@ -106,4 +110,8 @@ def _register_hooks(app: Flask) -> None:
     app.before_request(refresh)
     app.after_request(remember_language)
     app.after_request(add_security_headers)
-    app.jinja_env.globals.update(localized=localized, current_language=current_language)
+    app.jinja_env.globals.update(
+        localized=localized,
+        current_language=current_language,
+        has_endpoint=lambda name: name in app.view_functions,
+    )

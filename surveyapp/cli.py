@@ -16,6 +16,11 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(qr_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(responses_cli)
+    from surveyapp.commands import complaints, firms, indices, ops, quality
+
+    for module in (indices, quality, firms, complaints, ops):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)
 
 
 @click.command("seed-demo")

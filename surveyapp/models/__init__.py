@@ -1,22 +1,11 @@
 """All models, imported so Alembic and the app see one metadata."""
 
 from surveyapp.models.audit import AuditLog
+from surveyapp.models.complaints import *  # noqa: F403
+from surveyapp.models.indices import *  # noqa: F403
 from surveyapp.models.org import Department, Hall, Region, ServiceItem, Window
+from surveyapp.models.quality import *  # noqa: F403
 from surveyapp.models.responses import Response
+from surveyapp.models.sampling import *  # noqa: F403
 from surveyapp.models.surveys import Questionnaire, QuestionnaireVersion
 from surveyapp.models.users import ApiToken, Firm, User
-
-__all__ = [
-    "ApiToken",
-    "AuditLog",
-    "Department",
-    "Firm",
-    "Hall",
-    "Questionnaire",
-    "QuestionnaireVersion",
-    "Region",
-    "Response",
-    "ServiceItem",
-    "User",
-    "Window",
-]

@@ -7,4 +7,11 @@ from surveyapp.auth import office_required, protect_blueprint
 bp = Blueprint("office", __name__)
 protect_blueprint(bp, office_required, exempt=("login", "logout"))
 
-from surveyapp.office import routes  # noqa: E402,F401
+from surveyapp.office import (  # noqa: E402,F401
+    admin,
+    complaints,
+    indices,
+    projects,
+    quality,
+    routes,
+)

@@ -1,0 +1,3 @@
+"""Models for indices (filled in by its issue)."""
+
+__all__: list[str] = []

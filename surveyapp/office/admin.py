@@ -1,0 +1,1 @@
+"""Office pages for admin (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Office pages for complaints (filled in by its issue)."""

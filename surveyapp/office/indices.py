@@ -1,0 +1,1 @@
+"""Office pages for indices (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Office pages for projects (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Office pages for quality (filled in by its issue)."""
