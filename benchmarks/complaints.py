@@ -70,6 +70,16 @@ def dev_split_threshold(conf: np.ndarray, correct: np.ndarray, params: dict) -> 
     return out
 
 
+def taxonomy_descriptions(labels: set[str]) -> dict[str, list[str]]:
+    """Sub-category names of taxonomy.csv per first-level label present in labels."""
+    tax = pd.read_csv(DATA / "taxonomy.csv").fillna("")
+    out: dict[str, list[str]] = {}
+    for row in tax.itertuples(index=False):
+        if row.level1 in labels:
+            out.setdefault(row.level1, []).append(f"{row.level2} {row.level3}")
+    return out
+
+
 def main() -> int:
     if not (DATA / "train_tokenized.csv").exists():
         print(f"{DATA} is absent: nothing to benchmark")
@@ -83,6 +93,7 @@ def main() -> int:
     if "--variants" in sys.argv:  # also the slower words + char n-grams model
         variants.append(("words+chars", True))
     runs = {}
+    descriptions = taxonomy_descriptions(set(train_frame["label"]))
     for name, chars in variants:
         t0 = time.perf_counter()
         model = train(
@@ -90,6 +101,7 @@ def main() -> int:
             train_frame["label"].tolist(),
             pretokenized=True,
             char_ngrams=chars,
+            descriptions=descriptions,
         )
         seconds = time.perf_counter() - t0
         report = evaluate(model, dev_texts, dev_labels)

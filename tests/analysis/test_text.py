@@ -246,3 +246,15 @@ def test_fit_threshold_on_held_out_texts(small_model: TrainedModel) -> None:
     assert 0.0 < model.threshold <= 1.0
     assert model.card["threshold_fitted_on"]["rows"] == len(SMALL)
     assert model.card["abstention_threshold"] == model.threshold
+
+
+def test_train_with_label_descriptions() -> None:
+    texts, labels = zip(*SMALL, strict=True)
+    descriptions = {"waiting_time": ["排队 等候 叫号"], "system_failure": ["系统 故障"]}
+    model = train(list(texts), list(labels), cv=3, descriptions=descriptions)
+    assert model.card["params"]["descriptions"] == 2
+    assert model.card["description_data"]["rows"] == 2
+    assert model.card["cv"]["n"] == len(SMALL)  # descriptions are never scored
+    assert predict(model, ["叫号太慢"])[0] == ["waiting_time"]
+    with pytest.raises(ValueError, match="absent"):
+        train(list(texts), list(labels), cv=0, descriptions={"fees": ["收费"]})

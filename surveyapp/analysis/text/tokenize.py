@@ -142,6 +142,27 @@ def word_features(text: str) -> list[str]:
     return out
 
 
+# Leading tokens counted twice by lead_weighted_features: the median title length
+# in tokens of the dev messages (8; quartiles 7 and 10), measured on their titles
+# alone. A message's title comes first (title + body, as the corpus was cut and as
+# texts_from_frame joins them) and says in a few words what the body rambles about.
+LEAD_TOKENS = 8
+
+
+def lead_weighted_features(text: str) -> list[str]:
+    """word_features of space-joined text with its first LEAD_TOKENS tokens twice.
+
+    The training corpus has no title boundary, so the title is approximated by the
+    leading tokens, the same way for training and raw text. Complaints corpus,
+    uncalibrated LinearSVC, 5-fold CV on train with near-duplicates kept in one
+    fold (3 seeds): macro-F1 0.920 without, 0.922-0.924 for 5 to 12 leading
+    tokens; calibrated model on the raw dev set: 0.858 -> 0.866.
+    """
+    tokens = text.split()
+    head = word_features(" ".join(tokens[:LEAD_TOKENS]))  # cut once, counted twice
+    return head + head + word_features(" ".join(tokens[LEAD_TOKENS:]))
+
+
 def _search_cutter() -> Callable[[str], list[str]]:
     _ensure_ready(DEFAULT_BACKEND)
     if DEFAULT_BACKEND == "jieba":
