@@ -1,0 +1,75 @@
+"""Bearer tokens for the JSON API: only the SHA-256 of each token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import g, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from surveyapp.errors import error_response
+from surveyapp.extensions import db
+from surveyapp.models import ApiToken
+from surveyapp.models.base import utcnow
+
+PUBLIC_ENDPOINTS = ("api.openapi",)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(name: str) -> str:
+    """Store a new token for `name` and return it (shown once, never stored)."""
+    name = name.strip()
+    if not name:
+        raise ValueError("a token needs a name")
+    token = "sa_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(name=name[:80], token_hash=_digest(token)))
+    db.session.commit()
+    return token
+
+
+def revoke_tokens(name: str) -> int:
+    tokens = db.session.scalars(select(ApiToken).where(ApiToken.name == name)).all()
+    for token in tokens:
+        token.revoked = True
+    db.session.commit()
+    return len(tokens)
+
+
+def token_for(header: str | None) -> ApiToken | None:
+    if not header or not header.startswith("Bearer "):
+        return None
+    value = header.removeprefix("Bearer ").strip()
+    if not value:
+        return None
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _digest(value))
+    )
+    if token is None or token.revoked:
+        return None
+    return token
+
+
+def require_token():
+    """before_request of the API blueprint: 401 JSON without a valid token."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    token = token_for(request.headers.get("Authorization"))
+    if token is None:
+        response, status = error_response(
+            401,
+            _("A valid API token is required (Authorization: Bearer ...)."),
+            code="unauthorized",
+        )
+        response.headers["WWW-Authenticate"] = 'Bearer realm="surveyapp"'
+        return response, status
+    now = utcnow()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        token.last_used_at = now
+        db.session.commit()
+    g.api_token = token
+    return None

@@ -1,0 +1,147 @@
+"""Exports of an index run for the performance scoring system: CSV, XLSX, JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from openpyxl import Workbook
+
+from surveyapp.models import IndexResult, IndexRun
+
+FORMATS = ("csv", "xlsx", "json")
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+# The scoring system's import columns (sheet 1), in order: key, header.
+COLUMNS = [
+    ("unit_code", "unit_code"),
+    ("unit_name", "unit_name"),
+    ("period", "period"),
+    ("n", "n"),
+    ("n_eff", "n_eff"),
+    ("index", "index"),
+    ("se", "se"),
+    ("ci_low", "ci_low"),
+    ("ci_high", "ci_high"),
+    ("good_rate", "好评率"),
+    ("bad_rate", "差评率"),
+    ("rank", "rank"),
+    ("points", "points"),
+    ("rankable", "rankable"),
+    ("excluded_total", "excluded_responses"),
+]
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def result_row(run: IndexRun, result: IndexResult) -> dict:
+    return {
+        "unit_code": result.unit_code,
+        "unit_name": result.unit_name,
+        "period": run.period,
+        "n": result.n,
+        "n_eff": _round(result.n_eff, 1),
+        "index": _round(result.index, 2),
+        "se": _round(result.se, 3),
+        "ci_low": _round(result.ci_low, 2),
+        "ci_high": _round(result.ci_high, 2),
+        "good_rate": _round(result.good_rate, 4),
+        "bad_rate": _round(result.bad_rate, 4),
+        "rank": result.rank,
+        "points": _round(result.points, 2),
+        "rankable": result.rankable,
+        "excluded_total": result.excluded_total,
+    }
+
+
+def run_summary(run: IndexRun) -> dict:
+    """The run's metadata and method, as the API and the JSON export give it."""
+    return {
+        "id": run.id,
+        "period": run.period,
+        "period_start": run.period_start.isoformat(),
+        "period_end": run.period_end.isoformat(),
+        "level": run.level,
+        "method": run.method,
+        "status": run.status,
+        "dimension_weights": run.dimension_weights,
+        "parameters": run.parameters,
+        "method_notes": run.method_notes,
+        "cutoff": run.cutoff.isoformat() + "Z",
+        "code_version": run.code_version,
+        "response_count": run.response_count,
+        "excluded": run.excluded,
+        "inputs_sha256": run.inputs_sha256,
+        "supersedes_id": run.supersedes_id,
+        "supersede_reason": run.supersede_reason or None,
+        "published_at": run.published_at.isoformat() + "Z"
+        if run.published_at
+        else None,
+        "created_at": run.created_at.isoformat() + "Z",
+    }
+
+
+def method_rows(run: IndexRun) -> list[tuple[str, str]]:
+    rows = [
+        ("run", str(run.id)),
+        ("period", f"{run.period} ({run.period_start} .. {run.period_end}, local)"),
+        ("level", run.level),
+        ("status", run.status),
+        ("dimension weight method", run.method),
+    ]
+    rows += [(f"weight: {k}", f"{v:.4f}") for k, v in run.dimension_weights.items()]
+    rows += [
+        (f"parameter: {k}", json.dumps(v, ensure_ascii=False))
+        for k, v in sorted(run.parameters.items())
+    ]
+    rows += [("note", note) for note in run.method_notes]
+    rows += [
+        ("data cut-off (UTC)", run.cutoff.isoformat()),
+        ("code version", run.code_version),
+        ("responses", str(run.response_count)),
+        ("excluded", json.dumps(run.excluded)),
+        ("inputs sha256", run.inputs_sha256),
+        (
+            "index",
+            "weighted mean of each respondent's composite (0-100) of the "
+            "drivers; 95% interval t with df = responses - halls",
+        ),
+    ]
+    if run.supersedes_id:
+        rows.append(("supersedes run", f"{run.supersedes_id}: {run.supersede_reason}"))
+    return rows
+
+
+def export_run(run: IndexRun, fmt: str) -> bytes:
+    rows = [result_row(run, r) for r in run.results]
+    if fmt == "json":
+        body = {"run": run_summary(run), "results": rows}
+        return json.dumps(body, ensure_ascii=False, indent=2).encode()
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([header for _key, header in COLUMNS])
+        for row in rows:
+            writer.writerow(["" if row[k] is None else row[k] for k, _h in COLUMNS])
+        return ("\ufeff" + out.getvalue()).encode()
+    if fmt == "xlsx":
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "indices"
+        sheet.append([header for _key, header in COLUMNS])
+        for row in rows:
+            sheet.append([row[k] for k, _h in COLUMNS])
+        method = book.create_sheet("method")
+        method.append(["item", "value"])
+        for row in method_rows(run):
+            method.append(list(row))
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")

@@ -1,0 +1,85 @@
+"""Transaction volume import: all rows or none, each problem with row and column."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from surveyapp.models import TransactionVolume
+from surveyapp.services.volumes import (
+    VolumeImportError,
+    import_volumes,
+    parse_volumes,
+    template,
+)
+
+HEADER = "hall_code,service_item_code,month,count\n"
+
+
+def _count(db) -> int:
+    return db.session.scalar(select(func.count(TransactionVolume.id)))
+
+
+def test_template_imports_cleanly(demo):
+    assert import_volumes(template("csv"), "t.csv") == {"created": 3, "updated": 0}
+    assert import_volumes(template("xlsx"), "t.xlsx") == {"created": 0, "updated": 3}
+    assert _count(demo) == 3
+
+
+def test_reimport_replaces_counts(demo):
+    import_volumes((HEADER + "H450900,,2026-07,100\n").encode(), "a.csv")
+    import_volumes((HEADER + "H450900,,2026-07,250\n").encode(), "b.csv")
+    row = demo.session.scalar(select(TransactionVolume))
+    assert (row.count, row.source, row.service_item_id) == (250, "b.csv", None)
+
+
+def test_bad_file_refused_with_row_and_column(demo):
+    content = (
+        HEADER
+        + "H450900,S450900-hf-loan,2026-07,10\n"  # fine, but not imported
+        + "H999,,2026-07,10\n"
+        + "H450900,NOPE,2026-07,10\n"
+        + "H450900,,July,10\n"
+        + "H450900,,2026-08,-3\n"
+        + "H450900,,2026-09,1.5\n"
+        + "H450900,S450900-hf-loan,2026-07,11\n"
+    ).encode()
+    with pytest.raises(VolumeImportError) as info:
+        import_volumes(content, "bad.csv")
+    where = [(p.row, p.column) for p in info.value.problems]
+    assert where == [
+        (3, "hall_code"),
+        (4, "service_item_code"),
+        (5, "month"),
+        (6, "count"),
+        (7, "count"),
+        (8, "service_item_code"),
+    ]
+    assert "duplicate of row 2" in info.value.problems[-1].message
+    assert _count(demo) == 0
+
+
+def test_missing_columns_and_bad_files(demo):
+    with pytest.raises(VolumeImportError, match="column missing"):
+        parse_volumes(b"hall,month,count\nH450900,2026-07,1\n", "x.csv")
+    with pytest.raises(VolumeImportError, match="UTF-8"):
+        parse_volumes("hall_code\n玉林".encode("gbk"), "x.csv")
+    with pytest.raises(VolumeImportError, match="XLSX"):
+        parse_volumes(b"not a zip", "x.xlsx")
+    with pytest.raises(VolumeImportError, match="no data"):
+        parse_volumes(HEADER.encode(), "x.csv")
+
+
+def test_xlsx_with_dates_and_numbers(demo):
+    from datetime import datetime
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["hall_code", "service_item_code", "month", "count"])
+    sheet.append(["H450900", None, datetime(2026, 7, 1), 120])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert parse_volumes(buffer.getvalue(), "v.xlsx")[0][2:] == ("2026-07", 120)
