@@ -1,0 +1,329 @@
+"""Judging responses: the cheap check at submission and the batch rescore."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from surveyapp.analysis.quality import (
+    REASON_TEXT,
+    OpeningHours,
+    QualitySettings,
+    assess,
+    assess_one,
+)
+from surveyapp.analysis.quality_signals import window_rate_per_hour
+from surveyapp.extensions import db
+from surveyapp.models import Hall, Response
+from surveyapp.models.base import utcnow
+from surveyapp.models.quality import TransactionCode
+from surveyapp.services import presence
+
+log = logging.getLogger(__name__)
+# ua_family (services/submissions.py) -> a name the analysis recognises.
+_UA_FOR_ANALYSIS = {"script": "python script", "bot": "bot", "headless": "headless"}
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def settings_from_config(config=None) -> QualitySettings:
+    """QualitySettings with every QUALITY_<FIELD> of the app config applied."""
+    config = config if config is not None else current_app.config
+    given = {
+        f.name: config[f"QUALITY_{f.name.upper()}"]
+        for f in fields(QualitySettings)
+        if f"QUALITY_{f.name.upper()}" in config
+    }
+    return QualitySettings(**given)
+
+
+def reason_texts(codes: list[str] | None, language: str = "zh") -> list[str]:
+    """Human-readable reasons in the language (zh or en); unknown codes as is."""
+    index = 0 if language == "zh" else 1
+    return [REASON_TEXT[c][index] if c in REASON_TEXT else c for c in codes or []]
+
+
+def grid_row(definition: dict, answers: dict) -> list[float]:
+    """The answers of the questionnaire's grid items in order (NaN: unanswered)."""
+    row: list[float] = []
+    for question in definition.get("questions", []):
+        if question.get("kind") != "grid":
+            continue
+        given = answers.get(question["key"]) or {}
+        for item in question.get("items", []):
+            value = given.get(item["key"]) if isinstance(given, dict) else None
+            row.append(float(value) if isinstance(value, int | float) else np.nan)
+    return row
+
+
+def _ua(family: str | None) -> str:
+    family = family or ""
+    return _UA_FOR_ANALYSIS.get(family, "" if family == "other" else family)
+
+
+# --- at submission -------------------------------------------------------------
+
+
+def presence_errors(ctx) -> dict:
+    """Form errors for the 一事一评 code (checked before anything is stored);
+    a valid code's hash is put in ctx.extra for judge_on_submit."""
+    from flask_babel import lazy_gettext as _l
+
+    # An interviewer vouches for presence face to face: no code in that mode.
+    if ctx.mode != "qr" or not presence.requires_transaction_code(ctx.hall):
+        return {}
+    raw = str(ctx.extra.get("transaction_code") or "")
+    if not raw.strip():
+        return {
+            "transaction_code": _l(
+                "Please enter the code printed on your queue ticket."
+            )
+        }
+    digest = presence.known_code(ctx.hall, raw)
+    if digest is None:
+        return {
+            "transaction_code": _l(
+                "We do not know this code. Please check the code on your queue ticket."
+            )
+        }
+    ctx.extra["transaction_code_hash"] = digest
+    return {}
+
+
+def judge_on_submit(response: Response, ctx) -> None:
+    """Record the presence and bot evidence and give the cheap verdict, in the
+    submitting transaction (no commit). Never raises: a failure leaves the
+    response stored as ok and is logged; the rescore judges it later."""
+    extra = ctx.extra
+    response.honeypot = bool(str(extra.get("honeypot") or "").strip())
+    response.has_form_cookie = bool(extra.get("has_form_cookie", True))
+    response.rotating_token_age_s = presence.rotating_token_age(
+        extra.get("rotating_token"), response.window_id, response.started_at
+    )
+    reused = False
+    digest = extra.get("transaction_code_hash")
+    if digest:
+        response.transaction_code_hash = digest
+        with db.session.no_autoflush:  # the row is flushed by the caller's commit
+            reused = not presence.use_transaction_code(digest, response.public_id)
+    if not current_app.config.get("QUALITY_ON_SUBMIT", True):
+        return
+    try:
+        check = assess_one(
+            {
+                "duration_s": response.duration_s,
+                "user_agent_family": _ua(response.ua_family),
+                "honeypot_filled": response.honeypot,
+                "has_form_cookie": response.has_form_cookie,
+                "transaction_code_reused": reused,
+                "rotating_token_age_s": response.rotating_token_age_s,
+                "rotating_validity_s": current_app.config[
+                    "QUALITY_ROTATING_VALIDITY_S"
+                ],
+            },
+            grid_row(ctx.version.definition, response.answers or {}),
+            settings_from_config(),
+        )
+    except Exception:  # the citizen's answer matters more than its verdict
+        log.exception("quality check failed; response stored unjudged")
+        return
+    _set_verdict(response, check.verdict, check.reasons, check.quality_score)
+
+
+def _set_verdict(
+    response: Response, verdict: str, reasons: list[str], score: float
+) -> bool:
+    """Store the machine's verdict; the effective one follows unless a reviewer
+    decided. Returns whether the effective verdict changed."""
+    response.auto_verdict = verdict
+    response.reasons = list(reasons)
+    response.quality_score = round(float(score), 4)
+    response.judged_at = utcnow()
+    if response.reviewed or response.verdict == verdict:
+        return False
+    apply_verdict(response, verdict)
+    return True
+
+
+def apply_verdict(response: Response, verdict: str) -> None:
+    """Change the effective verdict, keeping quota counts and metrics in step."""
+    from surveyapp.observability import count_verdict
+    from surveyapp.services.quotas import claim_quota, release_quota
+
+    before = response.verdict
+    response.verdict = verdict
+    if verdict == "rejected" and before != "rejected":
+        release_quota(response)
+    elif before == "rejected" and verdict != "rejected" and response.quota_cell_id:
+        if not claim_quota(response):
+            response.over_quota = True
+    count_verdict(verdict)
+
+
+# --- batch rescore ---------------------------------------------------------------
+
+
+@dataclass
+class RescoreResult:
+    start: date
+    end: date
+    scored: int = 0
+    changed: int = 0
+    kept_reviewed: int = 0
+    verdicts: dict[str, int] = field(default_factory=dict)
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+
+
+def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Local dates start..end (inclusive) as naive-UTC [from, to)."""
+    tz = _tz()
+
+    def utc(day: date) -> datetime:
+        local = datetime.combine(day, time(0), tzinfo=tz)
+        return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+    return utc(start), utc(end + timedelta(days=1))
+
+
+def opening_hours_of(hall: Hall) -> OpeningHours:
+    """Hall.opening_hours JSON -> OpeningHours; empty means always open."""
+    spec = hall.opening_hours or {}
+    days = [d for d in _DAYS if spec.get(d)]
+    if not days:
+        return OpeningHours(((time(0), time(23, 59, 59)),), frozenset(range(7)))
+    sessions = tuple(
+        (time.fromisoformat(a), time.fromisoformat(b)) for a, b in spec[days[0]]
+    )
+    return OpeningHours(sessions, frozenset(_DAYS.index(d) for d in days))
+
+
+def response_frame(rows: list[Response]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The analysis frame (local times) and grid matrix of stored responses."""
+    tz = _tz()
+    validity = current_app.config["QUALITY_ROTATING_VALIDITY_S"]
+    first_use = dict(
+        db.session.execute(
+            select(TransactionCode.code_hash, TransactionCode.used_by_public_id).where(
+                TransactionCode.code_hash.in_(
+                    {r.transaction_code_hash for r in rows if r.transaction_code_hash}
+                )
+            )
+        ).all()
+    )
+    records, grids = [], []
+    for r in rows:
+        local = r.submitted_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+        digest = r.transaction_code_hash
+        # An interviewer's tablet serves many respondents: no device evidence.
+        own_device = r.mode == "qr"
+        records.append(
+            {
+                "response_id": r.id,
+                "questionnaire_id": r.version.questionnaire_id,
+                "hall_id": r.hall_id,
+                "window_id": r.window_id,
+                "submitted_at": local.replace(tzinfo=None),
+                "duration_s": r.duration_s,
+                "device_hash": r.device_hash if own_device else None,
+                "ip_ua_hash": f"{r.ip_hash}|{r.ua_family}"
+                if r.ip_hash and own_device
+                else None,
+                "phone_hash": r.phone_hash,
+                "user_agent_family": _ua(r.ua_family),
+                "comment": r.comment or None,
+                "honeypot_filled": r.honeypot,
+                "has_form_cookie": r.has_form_cookie,
+                "rotating_token_age_s": r.rotating_token_age_s,
+                "rotating_validity_s": validity,
+                "transaction_code_reused": bool(digest)
+                and first_use.get(digest) != r.public_id,
+            }
+        )
+        grids.append(grid_row(r.version.definition, r.answers or {}))
+    width = max((len(g) for g in grids), default=0)
+    grid = np.full((len(grids), width), np.nan)
+    for i, row in enumerate(grids):
+        grid[i, : len(row)] = row
+    return pd.DataFrame(records), grid
+
+
+def _history(before: datetime, days: int) -> tuple[dict, dict]:
+    """Median duration per questionnaire and usual rate per window from the
+    non-rejected responses of the ``days`` before the period."""
+    rows = db.session.scalars(
+        select(Response)
+        .options(selectinload(Response.version))
+        .where(
+            Response.submitted_at >= before - timedelta(days=days),
+            Response.submitted_at < before,
+            Response.verdict != "rejected",
+        )
+    ).all()
+    s = settings_from_config()
+    if not rows:
+        return {}, {}
+    frame = pd.DataFrame(
+        {
+            "q": [r.version.questionnaire_id for r in rows],
+            "d": [r.duration_s for r in rows],
+            "w": [r.window_id for r in rows],
+            "t": [r.submitted_at for r in rows],
+        }
+    )
+    sizes = frame.groupby("q")["d"].agg(["median", "count"])
+    medians = sizes.loc[sizes["count"] >= s.speeder_min_group, "median"].to_dict()
+    windows = frame.dropna(subset=["w"])
+    rates = window_rate_per_hour(
+        windows["w"], windows["t"], OpeningHours().hours_per_day(), None, 0.0
+    )
+    baseline = dict(zip(windows["w"], rates, strict=True))
+    return medians, baseline
+
+
+def rescore_period(start: date, end: date) -> RescoreResult:
+    """Run every signal over the local dates start..end (inclusive) and update
+    the verdicts; a reviewer's decision stands (only auto_verdict changes)."""
+    result = RescoreResult(start, end)
+    low, high = utc_bounds(start, end)
+    rows = db.session.scalars(
+        select(Response)
+        .options(selectinload(Response.version))
+        .where(Response.submitted_at >= low, Response.submitted_at < high)
+        .order_by(Response.submitted_at, Response.id)
+    ).all()
+    if not rows:
+        return result
+    medians, baseline = _history(low, current_app.config["QUALITY_HISTORY_DAYS"])
+    halls = db.session.scalars(
+        select(Hall).where(Hall.id.in_({r.hall_id for r in rows}))
+    ).all()
+    frame, grid = response_frame(list(rows))
+    scored = assess(
+        frame,
+        grid,
+        settings_from_config(),
+        opening_hours={h.id: opening_hours_of(h) for h in halls},
+        median_duration=medians or None,
+        baseline_rate=baseline or None,
+    )
+    for response, verdict, reasons, score in zip(
+        rows, scored["verdict"], scored["reasons"], scored["quality_score"], strict=True
+    ):
+        result.changed += _set_verdict(response, verdict, reasons, score)
+        result.kept_reviewed += response.reviewed and response.auto_verdict != (
+            response.verdict
+        )
+        result.verdicts[response.verdict] = result.verdicts.get(response.verdict, 0) + 1
+    result.scored = len(rows)
+    db.session.commit()
+    return result

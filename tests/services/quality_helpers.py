@@ -1,0 +1,68 @@
+"""Helpers for the quality tests: aged form tickets, phone-like posts, responses."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from surveyapp.extensions import db
+from surveyapp.models import Hall, Response
+from surveyapp.models.base import utcnow
+from surveyapp.services.submissions import issue_ticket
+from tests.conftest import full_answers
+
+PHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40"
+)
+HALL = "H450900"
+
+
+def varied_answers(**extra) -> dict:
+    """A differentiated grid (not a straightline) with overall 4."""
+    data = full_answers(4)
+    for key, value in zip(
+        (
+            "timeliness",
+            "attitude",
+            "competence",
+            "process",
+            "information",
+            "environment",
+        ),
+        (4, 5, 4, 3, 5, 4),
+        strict=True,
+    ):
+        data[f"q_drivers_{key}"] = str(value)
+    data.update(extra)
+    return data
+
+
+def aged_ticket(html: str, seconds: float) -> str:
+    """A form ticket as if the form had been opened ``seconds`` ago."""
+    version_id = int(re.search(r"/q/(\d+)/form\.css", html).group(1))
+    return issue_ticket(version_id, now=utcnow() - timedelta(seconds=seconds))
+
+
+def post_answers(
+    client, path, *, seconds=90.0, ua=PHONE_UA, answers=None, query="", **extra
+):
+    """GET the form (sets the device cookie), then POST like a phone would."""
+    html = client.get(path + query, headers={"User-Agent": ua}).get_data(as_text=True)
+    data = {"ticket": aged_ticket(html, seconds)}
+    rotating = re.search(r'name="rt" value="([^"]+)"', html)
+    if rotating:  # the hidden field a browser sends back
+        data["rt"] = rotating.group(1)
+    data.update(answers if answers is not None else varied_answers())
+    data.update(extra)
+    return client.post(path, data=data, headers={"User-Agent": ua})
+
+
+def hall(code: str = HALL) -> Hall:
+    return db.session.scalar(select(Hall).where(Hall.code == code))
+
+
+def responses() -> list[Response]:
+    return list(db.session.scalars(select(Response).order_by(Response.id)))
