@@ -7,4 +7,4 @@ from surveyapp.auth import firm_required, protect_blueprint
 bp = Blueprint("firm", __name__)
 protect_blueprint(bp, firm_required)
 
-from surveyapp.firm import routes  # noqa: E402,F401
+from surveyapp.firm import fieldwork, routes  # noqa: E402,F401
