@@ -1,5 +1,222 @@
-"""CLI commands for complaints (filled in by its issue)."""
+"""CLI: `flask complaints train|evaluate|predict|activate|retrain|...` (issue 6)."""
 
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import pandas as pd
 from flask.cli import AppGroup
 
-COMMANDS: list = []
+complaints_cli = AppGroup("complaints", help="Complaint classification and routing.")
+
+_data = click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Labeled CSV: columns text (or title and text) and label.",
+)
+
+
+def _read(path: str):
+    from surveyapp.services.complaint_training import read_labeled
+    from surveyapp.services.complaints import ComplaintError
+
+    try:
+        return read_labeled(path)
+    except (ComplaintError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--data") from None
+
+
+def _load(path: str):
+    from surveyapp.analysis.text import load_model
+
+    try:
+        return load_model(path)
+    except (OSError, ValueError, TypeError) as exc:
+        raise click.BadParameter(f"cannot load model {path}: {exc}") from None
+
+
+@complaints_cli.command("train")
+@_data
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Model file to write (its card goes beside it as .json).",
+)
+@click.option(
+    "--pretokenized",
+    is_flag=True,
+    help="Texts are already cut into words separated by spaces.",
+)
+@click.option("--char-ngrams", is_flag=True, help="Add character 1-3-gram features.")
+@click.option("--c", "c", default=1.0, show_default=True, help="SVM regularisation.")
+@click.option("--cv", default=5, show_default=True, help="Cross-validation folds.")
+def train_command(data, out, pretokenized, char_ngrams, c, cv):
+    """Train a classifier on any labeled CSV; prints cross-validated quality."""
+    from surveyapp.analysis.text import save_model, train
+
+    texts, labels = _read(data)
+    try:
+        model = train(
+            texts,
+            labels,
+            cv=cv,
+            pretokenized=pretokenized,
+            char_ngrams=char_ngrams,
+            c=c,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    model.card["data_path"] = str(Path(data).resolve())
+    card = save_model(model, out)
+    scores = model.card.get("cv") or {}
+    click.echo(
+        f"{len(texts)} rows, {len(model.labels)} labels; cross-validated accuracy "
+        f"{scores.get('accuracy', float('nan')):.3f}, macro-F1 "
+        f"{scores.get('macro_f1', float('nan')):.3f}; threshold {model.threshold:.3f}"
+    )
+    click.echo(f"wrote {out} and {card}")
+
+
+@complaints_cli.command("evaluate")
+@click.option(
+    "--model", "model_path", required=True, type=click.Path(exists=True, dir_okay=False)
+)
+@_data
+def evaluate_command(model_path, data):
+    """Print one JSON object: accuracy, macro_f1, per_class, confusion matrix."""
+    from surveyapp.analysis.text import evaluate
+
+    texts, labels = _read(data)
+    report = evaluate(_load(model_path), texts, labels)
+    click.echo(json.dumps(report, ensure_ascii=False))
+
+
+@complaints_cli.command("predict")
+@click.option(
+    "--model", "model_path", required=True, type=click.Path(exists=True, dir_okay=False)
+)
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV with a text column (or title and text); id kept if present.",
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+def predict_command(model_path, data, out):
+    """Write id (if the input has one), label and confidence per row."""
+    from surveyapp.analysis.text import predict, texts_from_frame
+
+    frame = pd.read_csv(data)
+    if "text" not in frame.columns:
+        raise click.BadParameter("missing column text", param_hint="--data")
+    labels, confidence = predict(_load(model_path), texts_from_frame(frame))
+    result = pd.DataFrame({"label": labels, "confidence": confidence.round(4)})
+    if "id" in frame.columns:
+        result.insert(0, "id", frame["id"])
+    result.to_csv(out, index=False)
+    click.echo(f"{len(result)} predictions written to {out}")
+
+
+@complaints_cli.command("activate")
+@click.argument("model_path", type=click.Path(exists=True, dir_okay=False))
+def activate_command(model_path):
+    """Make MODEL the one the site classifies with (workers load it when
+    restarted; until then new complaints wait for `classify-pending`)."""
+    from surveyapp.services.complaints import register_model
+
+    record = _register(register_model, model_path)
+    click.echo(
+        f"active model #{record.id}: {record.path} ({record.version}); "
+        f"{len(record.labels)} labels, threshold {record.threshold:.3f}"
+    )
+
+
+def _register(register_model, path):
+    try:
+        return register_model(path, activate=True)
+    except (OSError, ValueError, TypeError) as exc:
+        raise click.BadParameter(f"cannot load model {path}: {exc}") from None
+
+
+@complaints_cli.command("retrain")
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Original labeled CSV (default: the active model's).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Where to write the new model (default instance/models/...).",
+)
+@click.option("--activate", is_flag=True, help="Activate it if it scores better.")
+@click.option("--force", is_flag=True, help="With --activate: even if not better.")
+def retrain_command(data, out, activate, force):
+    """Train on the original data plus corrections; compare on held-out data."""
+    from flask import current_app
+
+    from surveyapp.analysis.text import save_model
+    from surveyapp.services.complaint_training import retrain
+    from surveyapp.services.complaints import ComplaintError, register_model
+
+    try:
+        result = retrain(data)
+    except (ComplaintError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{result.rows} rows ({result.corrections} corrections), "
+        f"{result.held_out} held out"
+    )
+    for name, score in (
+        ("without corrections", result.baseline),
+        ("with corrections", result.candidate),
+    ):
+        click.echo(
+            f"  {name}: accuracy {score['accuracy']:.3f}, "
+            f"macro-F1 {score['macro_f1']:.3f}"
+        )
+    if not out:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        base = Path(current_app.config["COMPLAINTS_MODEL_PATH"]).parent
+        out = str(base / f"retrained-{stamp}")
+    save_model(result.model, out)
+    click.echo(f"wrote {out}; " + ("better" if result.better else "not better"))
+    if activate and (result.better or force):
+        record = _register(register_model, out)
+        click.echo(f"active model #{record.id}: {record.path}")
+    elif activate:
+        click.echo("not activated (use --force to activate anyway)")
+
+
+@complaints_cli.command("export-corrections")
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+def export_corrections_command(out):
+    """Write corrected complaints as training data (columns text, label)."""
+    from surveyapp.services.complaints import corrections_frame
+
+    frame = corrections_frame()
+    frame.to_csv(out, index=False)
+    click.echo(f"{len(frame)} corrections written to {out}")
+
+
+@complaints_cli.command("classify-pending")
+@click.option("--limit", type=int, help="At most this many.")
+def classify_pending_command(limit):
+    """Create complaints for stored comments and classify those still pending."""
+    from surveyapp.services.complaints import active_source, classify_pending
+
+    if active_source() is None:
+        raise click.ClickException(
+            "no active model: run `make models` or `flask complaints activate MODEL`"
+        )
+    done = classify_pending(limit)
+    click.echo(f"{done} complaints classified")
+
+
+COMMANDS = [complaints_cli]

@@ -1,1 +1,208 @@
-"""Office pages for complaints (filled in by its issue)."""
+"""Office pages for complaints: inbox and corrections, topics, 差评 follow-up cases."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from surveyapp.extensions import db
+from surveyapp.models import Hall
+from surveyapp.models.complaints import CASE_STATES, ROUTING_STATES, Complaint
+from surveyapp.models.complaints import ComplaintCase as Case
+from surveyapp.office import bp
+from surveyapp.services import cases as case_service
+from surveyapp.services import complaints as service
+from surveyapp.services.complaint_inbox import (
+    InboxFilter,
+    IndexRunError,
+    inbox,
+    topics,
+    trend_svg_points,
+)
+
+# Names of the seed taxonomy's categories; other label sets show their codes.
+CATEGORY_NAMES = {
+    "waiting_time": _l("Waiting time"),
+    "staff_attitude": _l("Staff attitude"),
+    "materials_process": _l("Materials and process"),
+    "policy_explanation": _l("Policy explanation"),
+    "system_failure": _l("System failure"),
+    "fees": _l("Fees"),
+    "facilities": _l("Facilities"),
+    "conduct": _l("Conduct"),
+}
+ROUTING_NAMES = {
+    "pending": _l("Not yet classified"),
+    "routed": _l("Routed"),
+    "needs_person": _l("Needs a person"),
+}
+STATE_NAMES = {
+    "new": _l("New"),
+    "assigned": _l("Assigned"),
+    "being_fixed": _l("Being fixed"),
+    "replied": _l("Replied"),
+    "closed": _l("Closed"),
+    "appealed": _l("Appealed"),
+}
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _halls() -> list[Hall]:
+    return list(db.session.scalars(select(Hall).order_by(Hall.code)))
+
+
+def _names() -> dict:
+    return {
+        "category_names": CATEGORY_NAMES,
+        "routing_names": ROUTING_NAMES,
+        "state_names": STATE_NAMES,
+    }
+
+
+def _confidence(name: str) -> float | None:
+    value = request.args.get(name, type=float)
+    return None if value is None else min(max(value, 0.0), 1.0)
+
+
+@bp.route("/complaints")
+def complaints():
+    args = request.args
+    filters = InboxFilter(
+        category=args.get("category") or None,
+        hall_id=args.get("hall", type=int),
+        period=(args.get("period") or "").strip() or None,
+        min_confidence=_confidence("min_conf"),
+        max_confidence=_confidence("max_conf"),
+        routing=args.get("state") if args.get("state") in ROUTING_STATES else None,
+    )
+    # Office time, not the citizen's: pending complaints are classified here
+    # (loading the model in this worker if it has not got it yet).
+    if service.active_source() is not None:
+        try:
+            service.classify_pending(limit=500)
+        except Exception:  # an unreadable model file must not hide the inbox
+            db.session.rollback()
+            current_app.logger.exception("complaints: classification failed")
+            flash(
+                _("The classification model could not be used; see the log."), "error"
+            )
+    try:
+        rows, total = inbox(filters)
+    except IndexRunError as exc:
+        flash(_("Period not understood: %(error)s", error=str(exc)), "error")
+        return redirect(url_for("office.complaints"), 303)
+    return render_template(
+        "office/complaints/inbox.html",
+        rows=rows,
+        total=total,
+        filters=filters,
+        halls=_halls(),
+        labels=service.category_labels(),
+        routing_states=ROUTING_STATES,
+        has_model=service.active_source() is not None,
+        **_names(),
+    )
+
+
+@bp.route("/complaints/<int:complaint_id>/category", methods=["POST"])
+def complaint_correct(complaint_id: int):
+    complaint = db.session.get(Complaint, complaint_id) or abort(404)
+    try:
+        service.correct(complaint, request.form.get("category", ""), _me())
+    except service.ComplaintError:
+        flash(_("Please choose one of the categories."), "error")
+        return redirect(request.referrer or url_for("office.complaints"), 303)
+    flash(_("Category corrected; it will be used as training data."), "success")
+    return redirect(request.referrer or url_for("office.complaints"), 303)
+
+
+@bp.route("/complaints/topics")
+def complaint_topics():
+    hall_id = request.args.get("hall", type=int)
+    period = (request.args.get("period") or "").strip() or None
+    try:
+        result = topics(hall_id, period)
+    except IndexRunError as exc:
+        flash(_("Period not understood: %(error)s", error=str(exc)), "error")
+        return redirect(url_for("office.complaint_topics"), 303)
+    return render_template(
+        "office/complaints/topics.html",
+        result=result,
+        points=trend_svg_points(result["trend"], result["months"]),
+        halls=_halls(),
+        hall_id=hall_id,
+        period=period or "",
+        **_names(),
+    )
+
+
+@bp.route("/cases")
+def cases():
+    state = request.args.get("state")
+    state = state if state in CASE_STATES else None
+    overdue = request.args.get("overdue") == "1"
+    rows = case_service.list_cases(state, request.args.get("hall", type=int), overdue)
+    return render_template(
+        "office/complaints/cases.html",
+        rows=rows,
+        rates=case_service.unit_rates(case_service.list_cases()),
+        is_overdue=case_service.is_overdue,
+        halls=_halls(),
+        states=CASE_STATES,
+        state=state,
+        overdue=overdue,
+        **_names(),
+    )
+
+
+def _detail(case: Case, phone: str | None = None):
+    return render_template(
+        "office/complaints/case.html",
+        case=case,
+        phone=phone,
+        next_states=case_service.TRANSITIONS.get(case.state, ()),
+        overdue=case_service.is_overdue(case),
+        **_names(),
+    )
+
+
+@bp.route("/cases/<int:case_id>")
+def case_detail(case_id: int):
+    return _detail(db.session.get(Case, case_id) or abort(404))
+
+
+@bp.route("/cases/<int:case_id>/move", methods=["POST"])
+def case_transition(case_id: int):
+    case = db.session.get(Case, case_id) or abort(404)
+    form = request.form
+    try:
+        case_service.transition(
+            case,
+            form.get("to_state", ""),
+            _me(),
+            note=form.get("note", "")[:2000],
+            reply=form.get("reply", "")[:2000],
+            assignee=form.get("assignee", ""),
+        )
+    except case_service.CaseError:
+        db.session.rollback()
+        flash(_("This step is not possible now (a reply needs its text)."), "error")
+        return redirect(url_for("office.case_detail", case_id=case.id), 303)
+    flash(_("Case updated."), "success")
+    return redirect(url_for("office.case_detail", case_id=case.id), 303)
+
+
+@bp.route("/cases/<int:case_id>/contact", methods=["POST"])
+def case_contact(case_id: int):
+    """Show the citizen's phone to the case handler; each look is audited."""
+    case = db.session.get(Case, case_id) or abort(404)
+    phone = case_service.reveal_contact(case, _me(), request.remote_addr)
+    if phone is None:
+        flash(_("The citizen left no way to reach them."), "error")
+    return _detail(case, phone)

@@ -1,0 +1,229 @@
+"""差评 follow-up cases: working-day deadlines, state transitions, per-unit rates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from surveyapp.extensions import db
+from surveyapp.models import User
+from surveyapp.models.base import utcnow
+from surveyapp.models.complaints import CaseEvent, Complaint, ComplaintCase
+
+# Allowed moves. A citizen may appeal a reply or a closed case; an appeal goes
+# back to the unit (assigned or being fixed) or is answered again.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("assigned",),
+    "assigned": ("being_fixed", "replied"),
+    "being_fixed": ("replied",),
+    "replied": ("closed", "appealed"),
+    "closed": ("appealed",),
+    "appealed": ("assigned", "being_fixed", "replied"),
+}
+OPEN_STATES = ("new", "assigned", "being_fixed", "appealed")
+
+
+class CaseError(ValueError):
+    """A transition that is not allowed, or a reply without text."""
+
+
+def add_working_days(
+    start: date,
+    days: int,
+    holidays: Iterable[date] = (),
+    extra_workdays: Iterable[date] = (),
+) -> date:
+    """The day `days` working days after `start` (weekends and holidays skipped;
+    extra_workdays are weekend days worked in lieu, 调休)."""
+    off, on = set(holidays), set(extra_workdays)
+    day, left = start, days
+    while left > 0:
+        day += timedelta(days=1)
+        if day in on or (day.weekday() < 5 and day not in off):
+            left -= 1
+    return day
+
+
+def _dates(values: Iterable[str]) -> list[date]:
+    return [date.fromisoformat(v.strip()) for v in values if v.strip()]
+
+
+def deadline(opened_at: datetime) -> datetime:
+    """End of the local day N working days after opening, as naive UTC."""
+    config = current_app.config
+    tz = ZoneInfo(config.get("TIMEZONE", "Asia/Shanghai"))
+    local_day = opened_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
+    due_day = add_working_days(
+        local_day,
+        int(config.get("CASE_DEADLINE_WORKING_DAYS", 5)),
+        _dates(config.get("CASE_HOLIDAYS", ())),
+        _dates(config.get("CASE_EXTRA_WORKDAYS", ())),
+    )
+    end = datetime.combine(due_day + timedelta(days=1), time(0), tzinfo=tz)
+    return end.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def maybe_open_case(complaint: Complaint) -> ComplaintCase | None:
+    """Every bad rating (overall <= CASE_MAX_OVERALL) with a complaint is a case."""
+    overall = complaint.response.overall
+    if overall is None or overall > current_app.config.get("CASE_MAX_OVERALL", 2):
+        return None
+    opened = complaint.submitted_at or utcnow()
+    case = ComplaintCase(
+        complaint=complaint,
+        hall_id=complaint.hall_id,
+        department_id=complaint.department_id,
+        opened_at=opened,
+        due_at=deadline(opened),
+    )
+    case.events.append(CaseEvent(to_state="new", created_at=opened))
+    db.session.add(case)
+    return case
+
+
+def case_for(complaint: Complaint) -> ComplaintCase | None:
+    return db.session.scalar(
+        select(ComplaintCase).where(ComplaintCase.complaint_id == complaint.id)
+    )
+
+
+def follow_routing(complaint: Complaint) -> None:
+    """A new case follows its complaint to the unit it was routed to."""
+    if complaint.id is None:
+        return
+    case = case_for(complaint)
+    if case is not None and case.state == "new":
+        case.department_id = complaint.department_id
+
+
+def transition(
+    case: ComplaintCase,
+    to_state: str,
+    user: User | None,
+    *,
+    note: str = "",
+    reply: str = "",
+    assignee: str = "",
+    now: datetime | None = None,
+) -> ComplaintCase:
+    """Move a case; a reply needs its text (sent by phone when the citizen left one)."""
+    if to_state not in TRANSITIONS.get(case.state, ()):
+        raise CaseError(f"a case cannot go from {case.state} to {to_state}")
+    now = now or utcnow()
+    note, reply = (note or "").strip(), (reply or "").strip()
+    if to_state == "replied":
+        if not reply:
+            raise CaseError("a reply needs its text")
+        case.reply = reply
+        case.reply_channel = (
+            "phone" if case.complaint.response.contact_consent else "none"
+        )
+        case.replied_at = case.replied_at or now
+    if to_state == "assigned" and assignee.strip():
+        case.assignee = assignee.strip()[:120]
+    if to_state == "being_fixed" and note:
+        case.rectification = note
+    if to_state == "closed":
+        case.closed_at = now
+    if to_state == "appealed":
+        case.closed_at = None
+    case.events.append(
+        CaseEvent(
+            from_state=case.state,
+            to_state=to_state,
+            user_id=user.id if user is not None else None,
+            note=reply if to_state == "replied" else note,
+            created_at=now,
+        )
+    )
+    case.state = to_state
+    db.session.commit()
+    return case
+
+
+def is_overdue(case: ComplaintCase, now: datetime | None = None) -> bool:
+    """Not yet answered and past its deadline (an appeal is owed an answer too)."""
+    now = now or utcnow()
+    return case.state in OPEN_STATES and now > case.due_at
+
+
+@dataclass
+class UnitRates:
+    hall: str
+    department: str
+    cases: int
+    rectified: int
+    on_time: int
+    due: int
+    overdue: int
+
+    @property
+    def rectification_rate(self) -> float | None:
+        return self.rectified / self.cases if self.cases else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+
+def unit_rates(
+    cases: Iterable[ComplaintCase], now: datetime | None = None
+) -> list[UnitRates]:
+    """Per hall and department: rectification rate (replied or closed, of all
+    cases) and on-time rate (replied by the deadline, of cases replied or due)."""
+    now = now or utcnow()
+    units: dict[tuple, UnitRates] = {}
+    for case in cases:
+        dept = case.department.name if case.department else ""
+        unit = units.setdefault(
+            (case.hall_id, case.department_id),
+            UnitRates(case.hall.name, dept, 0, 0, 0, 0, 0),
+        )
+        unit.cases += 1
+        unit.rectified += case.state in ("replied", "closed")
+        if case.replied_at is not None or now > case.due_at:
+            unit.due += 1
+            unit.on_time += (
+                case.replied_at is not None and case.replied_at <= case.due_at
+            )
+        unit.overdue += is_overdue(case, now)
+    return sorted(units.values(), key=lambda u: (u.hall, u.department))
+
+
+def list_cases(
+    state: str | None = None, hall_id: int | None = None, overdue: bool = False
+) -> list[ComplaintCase]:
+    query = select(ComplaintCase).order_by(ComplaintCase.due_at)
+    if state:
+        query = query.where(ComplaintCase.state == state)
+    if hall_id:
+        query = query.where(ComplaintCase.hall_id == hall_id)
+    if overdue:
+        query = query.where(
+            ComplaintCase.state.in_(OPEN_STATES), ComplaintCase.due_at < utcnow()
+        )
+    return list(db.session.scalars(query.limit(1000)))
+
+
+def reveal_contact(
+    case: ComplaintCase, user: User, client_address: str | None = None
+) -> str | None:
+    """The citizen's phone for the case handler (only with consent); audited."""
+    from surveyapp.security import decrypt_text
+    from surveyapp.services.users import audit
+
+    response = case.complaint.response
+    if not (response.contact_consent and response.phone_encrypted):
+        return None
+    audit(
+        user,
+        "complaints.reveal_phone",
+        target=f"case:{case.id}",
+        client_address=client_address,
+    )
+    return decrypt_text(response.phone_encrypted)

@@ -1,0 +1,286 @@
+"""Complaints: the active model (loaded once per process), classification, routing."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from flask import current_app
+from sqlalchemy import select, update
+
+from surveyapp.analysis.text import TrainedModel, load_model, predict, warm_up
+from surveyapp.analysis.text.model_card import card_path
+from surveyapp.extensions import db
+from surveyapp.models import Response, User
+from surveyapp.models.base import utcnow
+from surveyapp.models.complaints import Complaint, ComplaintModel
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+# One loaded model per process: {"key": (path, mtime_ns), "model": TrainedModel}.
+_cache: dict = {}
+
+
+class ComplaintError(ValueError):
+    """A complaint operation that cannot be done (unknown category, no model)."""
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where the active model lives: a registered row, or the configured default."""
+
+    path: Path
+    record_id: int | None
+
+
+def model_version(card: dict) -> str:
+    sha = (card.get("training_data") or {}).get("sha256", "")[:12]
+    return f"{card.get('created', '')} {sha}".strip()[:80]
+
+
+def active_record() -> ComplaintModel | None:
+    return db.session.scalar(select(ComplaintModel).where(ComplaintModel.active))
+
+
+def active_source() -> ModelSource | None:
+    record = active_record()
+    if record is not None:
+        return ModelSource(Path(record.path), record.id)
+    default = current_app.config.get("COMPLAINTS_MODEL_PATH") or ""
+    if default and Path(default).is_file():
+        return ModelSource(Path(default), None)
+    return None
+
+
+def _key(path: Path) -> tuple[str, int] | None:
+    try:
+        return str(path.resolve()), os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def loaded_model(source: ModelSource | None = None) -> TrainedModel | None:
+    """The active model if this process already holds it; never loads (cheap)."""
+    source = source or active_source()
+    if source is None or not _cache:
+        return None
+    return _cache["model"] if _cache.get("key") == _key(source.path) else None
+
+
+def load_active_model() -> TrainedModel | None:
+    """Load (once) the active model and the tokenizer; for CLI, office and warm-up."""
+    source = active_source()
+    if source is None:
+        return None
+    with _lock:
+        model = loaded_model(source)
+        if model is None:
+            key = _key(source.path)
+            model = load_model(source.path)
+            warm_up()
+            _cache.clear()
+            _cache.update(key=key, model=model)
+    return model
+
+
+def preload(app) -> None:
+    """App-factory hook: load the model before gunicorn forks (COMPLAINTS_PRELOAD)."""
+    with app.app_context():
+        try:
+            if load_active_model() is None:
+                warm_up()
+        except Exception:  # a missing table or file must not stop the app
+            log.warning("complaints: active model not preloaded", exc_info=True)
+        finally:
+            db.session.remove()
+
+
+def register_model(path: str | Path, *, activate: bool = False) -> ComplaintModel:
+    """Register a saved model file (reads its card, checks it loads)."""
+    path = Path(path).resolve()
+    model = load_model(path)
+    record = db.session.scalar(
+        select(ComplaintModel).where(ComplaintModel.path == str(path))
+    )
+    if record is None:
+        record = ComplaintModel(path=str(path))
+        db.session.add(record)
+    record.version = model_version(model.card)
+    record.labels = list(model.labels)
+    record.threshold = float(model.threshold)
+    record.card = {k: v for k, v in model.card.items() if k != "cv"} | {
+        "cv_summary": {
+            k: model.card.get("cv", {}).get(k) for k in ("accuracy", "macro_f1", "n")
+        }
+    }
+    if activate:
+        db.session.flush()
+        db.session.execute(
+            update(ComplaintModel)
+            .where(ComplaintModel.id != record.id)
+            .values(active=False)
+        )
+        record.active = True
+        record.activated_at = utcnow()
+    db.session.commit()
+    return record
+
+
+def category_labels() -> list[str]:
+    """Categories a person may choose: the active model's, else any seen so far."""
+    record = active_record()
+    if record is not None and record.labels:
+        return list(record.labels)
+    source = active_source()
+    if source is not None:
+        try:
+            card = json.loads(card_path(source.path).read_text(encoding="utf-8"))
+            return list(card["labels"])
+        except (OSError, ValueError, KeyError):
+            log.warning("complaints: no readable card for %s", source.path)
+    seen = db.session.scalars(
+        select(Complaint.category).where(Complaint.category.is_not(None)).distinct()
+    )
+    return sorted(seen)
+
+
+def department_for(response: Response, category: str | None) -> int | None:
+    """Default routing: hall-level issues to the hall, the rest to the window's
+    department (or, failing that, the department of the service item)."""
+    hall_level = current_app.config.get("COMPLAINTS_HALL_CATEGORIES", ())
+    if category is None or category in hall_level:
+        return None
+    if response.window is not None and response.window.department_id:
+        return response.window.department_id
+    if response.service_item is not None:
+        return response.service_item.department_id
+    return None
+
+
+def _apply(
+    complaints: list[Complaint], model: TrainedModel, source: ModelSource
+) -> None:
+    labels, confidence = predict(model, [c.text for c in complaints])
+    version = model_version(model.card)
+    now = utcnow()
+    for complaint, label, conf in zip(complaints, labels, confidence, strict=True):
+        complaint.category = label
+        complaint.confidence = float(conf)
+        complaint.model_id = source.record_id
+        complaint.model_version = version
+        complaint.classified_at = now
+        routed = conf >= model.threshold
+        complaint.routing = "routed" if routed else "needs_person"
+        category = complaint.effective_category if routed else None
+        complaint.department_id = department_for(complaint.response, category)
+        from surveyapp.services.cases import follow_routing
+
+        follow_routing(complaint)
+
+
+def record_complaint(response: Response) -> Complaint | None:
+    """After a response is stored: keep its comment as a complaint, classify it
+    if this process holds the model (a few ms), open a case for a bad rating.
+
+    Never loads a model and never raises: the citizen's thank-you page must not
+    wait or fail for this; what is left pending is classified later."""
+    if not (response.comment or "").strip():
+        return None
+    try:
+        complaint = Complaint(
+            response=response,
+            hall_id=response.hall_id,
+            submitted_at=response.submitted_at,
+        )
+        db.session.add(complaint)
+        source = active_source()
+        model = loaded_model(source)
+        if model is not None:
+            _apply([complaint], model, source)
+        from surveyapp.services.cases import maybe_open_case
+
+        maybe_open_case(complaint)
+        db.session.commit()
+        return complaint
+    except Exception:
+        db.session.rollback()
+        log.exception("complaints: response %s not recorded", response.id)
+        return None
+
+
+def create_missing() -> int:
+    """Complaints for stored responses with a comment but none yet (demo, imports)."""
+    have = select(Complaint.response_id)
+    rows = db.session.scalars(
+        select(Response).where(Response.comment != "", Response.id.not_in(have))
+    ).all()
+    from surveyapp.services.cases import maybe_open_case
+
+    for response in rows:
+        complaint = Complaint(
+            response=response,
+            hall_id=response.hall_id,
+            submitted_at=response.submitted_at,
+        )
+        db.session.add(complaint)
+        maybe_open_case(complaint)
+    db.session.commit()
+    return len(rows)
+
+
+def classify_pending(limit: int | None = None, *, batch: int = 500) -> int:
+    """Create missing complaints, then classify the pending ones (loads the model)."""
+    create_missing()
+    model = load_active_model()
+    if model is None:
+        return 0
+    source = active_source()
+    done = 0
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
+        rows = db.session.scalars(
+            select(Complaint)
+            .where(Complaint.routing == "pending")
+            .order_by(Complaint.id)
+            .limit(size)
+        ).all()
+        if not rows:
+            break
+        _apply(list(rows), model, source)
+        db.session.commit()
+        done += len(rows)
+    return done
+
+
+def correct(complaint: Complaint, category: str, user: User) -> Complaint:
+    """A person sets the category: it is routed by it and kept as training data."""
+    if category not in category_labels():
+        raise ComplaintError(f"unknown category {category!r}")
+    complaint.corrected_category = category
+    complaint.corrected_by_id = user.id
+    complaint.corrected_at = utcnow()
+    complaint.routing = "routed"
+    complaint.department_id = department_for(complaint.response, category)
+    from surveyapp.services.cases import follow_routing
+
+    follow_routing(complaint)
+    db.session.commit()
+    return complaint
+
+
+def corrections_frame() -> pd.DataFrame:
+    """Corrected complaints as labeled training data: columns text, label."""
+    rows = db.session.execute(
+        select(Response.comment, Complaint.corrected_category)
+        .join(Response, Response.id == Complaint.response_id)
+        .where(Complaint.corrected_category.is_not(None), Response.comment != "")
+        .order_by(Complaint.id)
+    ).all()
+    return pd.DataFrame(
+        [(text, label) for text, label in rows], columns=["text", "label"]
+    )

@@ -1,0 +1,110 @@
+"""Complaint pages: roles, inbox filters, one-tap correction, cases and topics."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from surveyapp.models import AuditLog
+from surveyapp.models.complaints import Complaint, ComplaintCase
+
+# Fixtures shared with the other complaint tests.
+from tests.complaint_helpers import active_model, seed_model_path  # noqa: F401
+from tests.conftest import full_answers
+from tests.firm_factories import firm
+
+TEXT = "窗口工作人员态度很差，对群众不耐烦还大声呵斥"
+PAGES = (
+    "/office/complaints",
+    "/office/complaints?category=fees&state=routed&min_conf=0.2&period=2026-11",
+    "/office/complaints/topics",
+    "/office/cases",
+    "/office/cases?state=new&overdue=1",
+)
+
+
+@pytest.fixture()
+def stored(db, submit):
+    answers = full_answers(
+        1, q_complaint=TEXT, phone="13800138000", contact_consent="y"
+    )
+    assert submit(answers).status_code == 303
+    return db.session.scalars(select(ComplaintCase)).one()
+
+
+def test_anonymous_goes_to_sign_in(client, stored):
+    for path in (*PAGES, f"/office/cases/{stored.id}"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/office/login" in response.location
+    for path in (
+        f"/office/complaints/{stored.complaint_id}/category",
+        f"/office/cases/{stored.id}/move",
+        f"/office/cases/{stored.id}/contact",
+    ):
+        assert client.post(path).status_code == 302
+
+
+@pytest.mark.parametrize("role", ["firm_manager", "interviewer"])
+def test_firm_roles_are_refused(client, login, stored, role):
+    login("f1", role, firm=firm("F1"))
+    for path in (*PAGES, f"/office/cases/{stored.id}"):
+        assert client.get(path).status_code == 403
+        assert TEXT not in client.get(path).get_data(as_text=True)
+    assert client.post(f"/office/cases/{stored.id}/contact").status_code == 403
+
+
+@pytest.mark.usefixtures("active_model")
+@pytest.mark.parametrize("role", ["admin", "analyst"])
+def test_office_sees_the_inbox_and_classifies_pending(client, login, stored, role, db):
+    login("o1", role)
+    for path in PAGES:
+        assert client.get(path).status_code == 200, path
+    html = client.get("/office/complaints").get_data(as_text=True)
+    assert TEXT in html
+    complaint = db.session.scalars(select(Complaint)).one()
+    assert complaint.routing in ("routed", "needs_person")
+    assert complaint.category == "staff_attitude"
+    filtered = client.get("/office/complaints?category=waiting_time")
+    assert TEXT not in filtered.get_data(as_text=True)
+
+
+def test_bad_period_is_explained(client, login, stored):
+    login()
+    response = client.get("/office/complaints?period=last-week")
+    assert response.status_code == 303
+
+
+@pytest.mark.usefixtures("active_model")
+def test_one_tap_correction(client, login, stored, db):
+    login()
+    client.get("/office/complaints")  # classifies the pending complaint
+    url = f"/office/complaints/{stored.complaint_id}/category"
+    assert client.post(url, data={"category": "conduct"}).status_code == 303
+    complaint = db.session.get(Complaint, stored.complaint_id)
+    db.session.refresh(complaint)
+    assert complaint.corrected_category == "conduct"
+    assert client.post(url, data={"category": "nonsense"}).status_code == 303
+    db.session.refresh(complaint)
+    assert complaint.corrected_category == "conduct"
+
+
+def test_case_detail_steps_and_audited_phone(client, login, stored, db):
+    login()
+    page = client.get(f"/office/cases/{stored.id}").get_data(as_text=True)
+    assert TEXT in page and "13800138000" not in page
+    move = f"/office/cases/{stored.id}/move"
+    assert client.post(move, data={"to_state": "closed"}).status_code == 303
+    assert (
+        client.post(move, data={"to_state": "assigned", "assignee": "李"}).status_code
+        == 303
+    )
+    assert (
+        client.post(move, data={"to_state": "replied", "reply": ""}).status_code == 303
+    )
+    db.session.refresh(stored)
+    assert stored.state == "assigned"
+    shown = client.post(f"/office/cases/{stored.id}/contact")
+    assert "13800138000" in shown.get_data(as_text=True)
+    assert (
+        "complaints.reveal_phone" in db.session.scalars(select(AuditLog.action)).all()
+    )
