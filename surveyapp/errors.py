@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -39,6 +39,21 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def _keep_answers_page():
+    """The database is away while a citizen submits: everything they sent goes
+    back into a form they can submit again (the ticket makes a retry safe)."""
+    page = render_template(
+        "errors/retry.html",
+        message=_(
+            "We could not save your answers just now. Please try again in a minute;"
+            " what you entered is kept below."
+        ),
+        action=request.path,
+        fields=list(request.form.items(multi=True)),
+    )
+    return page, 503, {"Retry-After": "30"}
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -54,7 +69,12 @@ def register_error_handlers(app: Flask) -> None:
         message = None
         if status == 400 and exc.description and wants_json():
             message = exc.description
-        return error_response(status, message)
+        response, code = error_response(status, message)
+        if status == 429:  # quality (issue 4): tell clients when to come back
+            response = current_app.make_response((response, code))
+            response.headers["Retry-After"] = "60"
+            return response
+        return response, code
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
@@ -62,7 +82,12 @@ def register_error_handlers(app: Flask) -> None:
         log.error("database unavailable: %s", exc.__class__.__name__)
         from surveyapp.extensions import db
 
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            db.session.remove()
+        if request.method == "POST" and request.blueprint == "public" and request.form:
+            return _keep_answers_page()
         return error_response(503, code="database_unavailable")
 
     @app.errorhandler(Exception)

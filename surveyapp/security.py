@@ -25,7 +25,9 @@ def add_security_headers(response):
     return response
 
 
-def salted_hash(value: str | None, *, purpose: str, salt: str | None = None) -> str | None:
+def salted_hash(
+    value: str | None, *, purpose: str, salt: str | None = None
+) -> str | None:
     """HMAC-SHA256 of a personal identifier; the purpose keeps hashes unlinkable
     across uses (an address hash never equals a phone hash)."""
     if not value:
@@ -48,3 +50,19 @@ def encrypt_text(value: str) -> str:
 
 def decrypt_text(token: str) -> str:
     return _fernet().decrypt(token.encode()).decode()
+
+
+def reject_invalid_utf8() -> None:
+    """A form body that is not valid UTF-8 gets a clear 400 instead of being
+    stored with replacement characters."""
+    from urllib.parse import parse_qsl
+
+    from flask import abort, request
+
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return
+    raw = request.get_data(cache=True)
+    try:
+        parse_qsl(raw.decode("ascii"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        abort(400)

@@ -1,0 +1,390 @@
+"""Load benchmark: the questionnaire page and the full submission under 32
+concurrent clients, on SQLite (WAL) and PostgreSQL, beside a minimal Flask
+ceiling; writes benchmarks/results/load.json.
+
+usage: .venv/bin/python benchmarks/load.py [--seconds 10] [--clients 32] [--no-pg]
+
+Every server listens on 127.0.0.1 only; every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "benchmarks" / "results" / "load.json"
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+DRIVERS = (
+    "timeliness",
+    "attitude",
+    "competence",
+    "process",
+    "information",
+    "environment",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_available() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def base_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        SURVEYAPP_ENV="production",
+        SECRET_KEY="benchmark-secret-key-0123456789",
+        HASH_SALT="benchmark-hash-salt-0123456789",
+        DATABASE_URL=database_url,
+        CEILING_DATABASE_URL=database_url,
+        FLASK_APP="wsgi.py",
+        # Every client is 127.0.0.1 here; the per-address limit would stop a
+        # load test, so it is lifted for the benchmark only.
+        RATELIMIT_SUBMIT="1000000/minute",
+        PUBLIC_BASE_URL="http://127.0.0.1",
+    )
+    return env
+
+
+def prepare_database(env: dict[str, str]) -> str:
+    """Migrate, load the demo and return one window's questionnaire path."""
+    flask = str(BIN / "flask")
+    subprocess.run(
+        [flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    subprocess.run(
+        [flask, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    code = (
+        "from surveyapp import create_app\n"
+        "from surveyapp.extensions import db\n"
+        "from surveyapp.models import Hall\n"
+        "from surveyapp.services.qr import hall_codes\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    hall = db.session.query(Hall).filter_by(code='H450900').one()\n"
+        "    print(hall_codes(hall, 'http://x')[1].url.removeprefix('http://x'))\n"
+    )
+    out = subprocess.run(
+        [str(BIN / "python"), "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+class Server:
+    def __init__(self, app: str, env: dict[str, str], cwd: Path = ROOT):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                app,
+            ],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                time.sleep(1.0)
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(
+                        self.proc.stderr.read().decode()[-2000:]
+                    ) from None
+                time.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: int = 0
+    stored_keys: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, seconds: float, status: int, key: str | None = None) -> None:
+        with self.lock:
+            self.latencies.append(seconds)
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            if key:
+                self.stored_keys.add(key)
+
+
+class Client:
+    """One virtual user with its own keep-alive connection and cookies."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: dict | None = None):
+        headers = {
+            "User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/126 Mobile",
+            "Accept-Language": "zh-CN",
+        }
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        data = None
+        if body is not None:
+            data = urlencode(body, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        payload = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, payload, response.getheader("Location")
+
+
+def answers(n: int) -> dict:
+    data = {
+        "q_overall": str(5 - n % 5),
+        "q_recommend": str(n % 11),
+        "q_suggestion": "很好",
+    }
+    for i, key in enumerate(DRIVERS):
+        data[f"q_drivers_{key}"] = str(1 + (n + i) % 5)
+    if 5 - n % 5 <= 2:
+        data["q_problems"] = ["waiting"]
+        data["q_complaint"] = f"排队时间太长，窗口太少，第{n}次反映"
+    return data
+
+
+def run_scenario(
+    port: int, kind: str, path: str, seconds: float, clients: int
+) -> Tally:
+    tally = Tally()
+    stop_at = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+    counter_lock = threading.Lock()
+
+    def worker() -> None:
+        client = Client(port)
+        while time.perf_counter() < stop_at:
+            try:
+                if kind == "get":
+                    t0 = time.perf_counter()
+                    status, _, _ = client.request("GET", path)
+                    tally.add(time.perf_counter() - t0, status)
+                elif kind == "ceiling_insert":
+                    t0 = time.perf_counter()
+                    status, _, _ = client.request("POST", "/insert", {"q": "1"})
+                    tally.add(time.perf_counter() - t0, status)
+                else:
+                    status, page, _ = client.request("GET", path)
+                    html = page.decode()
+                    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html)
+                    ticket = re.search(r'name="ticket" value="([^"]+)"', html)
+                    if not (csrf and ticket):
+                        tally.add(0.0, status)
+                        continue
+                    with counter_lock:
+                        n = next(counter)
+                    body = {
+                        "csrf_token": csrf.group(1),
+                        "ticket": ticket.group(1),
+                        **answers(n),
+                    }
+                    t0 = time.perf_counter()
+                    status, _, location = client.request("POST", path, body)
+                    key = (
+                        location.rsplit("/", 1)[-1]
+                        if status == 303 and location
+                        else None
+                    )
+                    tally.add(time.perf_counter() - t0, status, key)
+            except (OSError, http.client.HTTPException):
+                with tally.lock:
+                    tally.errors += 1
+                client = Client(port)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    return tally
+
+
+def summarise(tally: Tally, seconds: float) -> dict:
+    lat = sorted(tally.latencies)
+
+    def pct(p: float) -> float | None:
+        return (
+            round(1000 * lat[min(len(lat) - 1, int(p * len(lat)))], 1) if lat else None
+        )
+
+    ok = sum(v for k, v in tally.statuses.items() if 200 <= k < 400)
+    return {
+        "requests": len(lat),
+        "ok": ok,
+        "rps": round(ok / seconds, 1),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "mean_ms": round(1000 * statistics.fmean(lat), 1) if lat else None,
+        "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
+        "connection_errors": tally.errors,
+    }
+
+
+def stored_public_ids(env: dict[str, str]) -> set[str]:
+    code = (
+        "from surveyapp import create_app\n"
+        "from surveyapp.extensions import db\n"
+        "from surveyapp.models import Response\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    for (k,) in db.session.query(Response.public_id):\n"
+        "        print(k)\n"
+    )
+    out = subprocess.run(
+        [str(BIN / "python"), "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return {
+        line for line in out.stdout.split() if line and not line.startswith("demo-")
+    }
+
+
+def bench_database(label: str, url: str, seconds: float, clients: int) -> dict:
+    env = base_env(url)
+    path = prepare_database(env)
+    result: dict = {"database": label}
+    server = Server("wsgi:app", env)
+    try:
+        run_scenario(server.port, "get", path, 2, 4)  # warm-up
+        get = run_scenario(server.port, "get", path, seconds, clients)
+        result["questionnaire_get"] = summarise(get, seconds)
+        post = run_scenario(server.port, "post", path, seconds, clients)
+        result["submission_post"] = summarise(post, seconds)
+    finally:
+        server.stop()
+    stored = stored_public_ids(env)
+    result["nothing_lost"] = {
+        "answered_2xx_3xx": len(post.stored_keys),
+        "stored_rows": len(stored),
+        "answered_but_not_stored": len(post.stored_keys - stored),
+        "stored_but_not_answered": len(stored - post.stored_keys),
+    }
+    ceiling = Server("ceiling_app:app", env, cwd=ROOT / "benchmarks")
+    try:
+        run_scenario(ceiling.port, "get", "/page", 2, 4)
+        result["ceiling_template"] = summarise(
+            run_scenario(ceiling.port, "get", "/page", seconds, clients), seconds
+        )
+        result["ceiling_insert"] = summarise(
+            run_scenario(ceiling.port, "ceiling_insert", "/insert", seconds, clients),
+            seconds,
+        )
+    finally:
+        ceiling.stop()
+    result["page_vs_template_ceiling"] = round(
+        result["questionnaire_get"]["rps"]
+        / max(result["ceiling_template"]["rps"], 1e-9),
+        3,
+    )
+    result["submission_vs_insert_ceiling"] = round(
+        result["submission_post"]["rps"] / max(result["ceiling_insert"]["rps"], 1e-9), 3
+    )
+    return result
+
+
+def pg_database(name: str, create: bool) -> str:
+    """Create or drop a database of the benchmark's own, never the shared one."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"{PG_SERVER}/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        runs.append(
+            bench_database(
+                "sqlite-wal", f"sqlite:///{tmp}/load.db", args.seconds, args.clients
+            )
+        )
+    if pg_available() and not args.no_pg:
+        name = f"surveyapp_load_{os.getpid()}"
+        try:
+            url = pg_database(name, create=True)
+            runs.append(bench_database("postgresql", url, args.seconds, args.clients))
+        finally:
+            pg_database(name, create=False)
+    report = {
+        "clients": args.clients,
+        "seconds_per_scenario": args.seconds,
+        "cpus": os.cpu_count(),
+        "workers": os.environ.get("WEB_CONCURRENCY", "2 x cpu"),
+        "runs": runs,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
