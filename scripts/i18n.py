@@ -20,8 +20,12 @@ CATALOGS = ROOT / "surveyapp" / "translations"
 
 
 def _run(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], cwd=ROOT,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
 
 
 def main() -> int:
@@ -35,10 +39,29 @@ def main() -> int:
                 key, value = line.split("\t", 1)
                 zh[key.replace("\\n", "\n")] = value.replace("\\n", "\n")
     pot = CATALOGS / "messages.pot"
-    _run("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
-         "--omit-header", "-o", str(pot), "surveyapp")
-    _run("update", "-i", str(pot), "-d", str(CATALOGS), "--no-fuzzy-matching",
-         "--ignore-obsolete")
+    _run(
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "-k",
+        "lazy_gettext",
+        "--no-location",
+        "--omit-header",
+        "-o",
+        str(pot),
+        "surveyapp",
+    )
+    _run(
+        "update",
+        "-i",
+        str(pot),
+        "-d",
+        str(CATALOGS),
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
     missing: list[str] = []
     for lang in ("zh", "en"):
         path = CATALOGS / lang / "LC_MESSAGES" / "messages.po"

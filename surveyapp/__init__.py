@@ -34,9 +34,16 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     from surveyapp.cli import register_cli
     from surveyapp.errors import register_error_handlers
+    from surveyapp.observability import init_observability
 
     register_error_handlers(app)
     register_cli(app)
+    init_observability(app)
+    if app.config.get("COMPLAINTS_PRELOAD"):
+        # Complaints (issue 6): model and jieba dictionary before workers fork.
+        from surveyapp.services.complaints import preload
+
+        preload(app)
     return app
 
 
@@ -101,13 +108,15 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from surveyapp.i18n import current_language, localized, remember_language
-    from surveyapp.security import add_security_headers
-
     from flask_babel import refresh
+
+    from surveyapp.i18n import current_language, localized, remember_language
+    from surveyapp.security import add_security_headers, reject_invalid_utf8
 
     # The locale is cached on the app context, which tests share across requests.
     app.before_request(refresh)
+    app.before_request(_forget_previous_user)
+    app.before_request(reject_invalid_utf8)
     app.after_request(remember_language)
     app.after_request(add_security_headers)
     app.jinja_env.globals.update(
@@ -115,3 +124,11 @@ def _register_hooks(app: Flask) -> None:
         current_language=current_language,
         has_endpoint=lambda name: name in app.view_functions,
     )
+
+
+def _forget_previous_user() -> None:
+    """An app context can outlive one request (tests, CLI): never reuse the user
+    or locale loaded for an earlier request."""
+    from flask import g
+
+    g.pop("_login_user", None)

@@ -24,8 +24,13 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("seed-demo")
-@click.option("--responses", "responses", default=0, show_default=True,
-              help="Also generate N plausible responses over the last 90 days.")
+@click.option(
+    "--responses",
+    "responses",
+    default=0,
+    show_default=True,
+    help="Also generate N plausible responses over the last 90 days.",
+)
 @click.option("--if-empty", is_flag=True, help="Only when the database has no halls.")
 def seed_demo_command(responses: int, if_empty: bool) -> None:
     """Load Yulin's demo halls and the default questionnaire (idempotent)."""
@@ -42,8 +47,12 @@ qr_cli = AppGroup("qr", help="QR codes for halls and windows.")
 
 
 @qr_cli.command("export")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--base-url", default=None, help="Host the codes point to (PUBLIC_BASE_URL).")
+@click.option(
+    "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--base-url", default=None, help="Host the codes point to (PUBLIC_BASE_URL)."
+)
 def qr_export(out: Path, base_url: str | None) -> None:
     """Write a PNG and an SVG per hall and window, and an A4 poster per hall."""
     from surveyapp.services.qr import default_base_url, export_codes
@@ -66,10 +75,15 @@ def create_admin(username: str, password: str) -> None:
 @users_cli.command("create")
 @click.option("--username", prompt=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--role", type=click.Choice(["admin", "analyst", "firm_manager", "interviewer"]),
-              required=True)
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "analyst", "firm_manager", "interviewer"]),
+    required=True,
+)
 @click.option("--firm", "firm_code", default=None, help="Firm code for firm roles.")
-def create_user_command(username: str, password: str, role: str, firm_code: str | None) -> None:
+def create_user_command(
+    username: str, password: str, role: str, firm_code: str | None
+) -> None:
     """Create a user with any role."""
     _create(username, password, role, firm_code)
 
@@ -85,7 +99,9 @@ def _create(username: str, password: str, role: str, firm_code: str | None) -> N
     if role in ("firm_manager", "interviewer"):
         firm = db.session.scalar(select(Firm).where(Firm.code == (firm_code or "")))
         if firm is None:
-            raise click.ClickException("firm roles need --firm with an existing firm code")
+            raise click.ClickException(
+                "firm roles need --firm with an existing firm code"
+            )
         firm_id = firm.id
     try:
         user = create_user(username, password, role, firm_id=firm_id)
@@ -100,12 +116,18 @@ responses_cli = AppGroup("responses", help="Responses.")
 
 @responses_cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
 @click.option("--hall", "hall_code", default=None, help="Only this hall (code).")
 @click.option("--from", "date_from", default=None, help="First day, YYYY-MM-DD.")
 @click.option("--to", "date_to", default=None, help="Last day, YYYY-MM-DD.")
 def export_responses_command(
-    fmt: str, out: Path, hall_code: str | None, date_from: str | None, date_to: str | None
+    fmt: str,
+    out: Path,
+    hall_code: str | None,
+    date_from: str | None,
+    date_to: str | None,
 ) -> None:
     """Export responses: one row per response, with codes and every answer."""
     from datetime import date

@@ -40,7 +40,9 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
-    WTF_CSRF_TIME_LIMIT = None  # a citizen may take their time; the form token is signed
+    WTF_CSRF_TIME_LIMIT = (
+        None  # a citizen may take their time; the form token is signed
+    )
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -56,6 +58,112 @@ class Config:
     FREE_TEXT_MAX = 2000
     # Device cookie lifetime (days).
     DEVICE_COOKIE_DAYS = 365
+    # Survey firms (issue 5): largest frame/transactions upload (CSV or XLSX), bytes.
+    FIRM_UPLOAD_MAX_BYTES = _env_int("FIRM_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+    # --- Operations (issue 7): request logs, metrics, backups, retention.
+    # One JSON line per request on stderr (no personal data).
+    LOG_REQUESTS = os.environ.get("LOG_REQUESTS", "1") not in ("0", "false")
+    # Prometheus metrics at /metrics; keep it off the public internet (nginx
+    # refuses it) and, if set, require `Authorization: Bearer <METRICS_TOKEN>`.
+    METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "1") not in ("0", "false")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    # Where `flask backup create` writes when no --out is given.
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
+    # PIPL: personal fields of responses older than this are purged (days).
+    RETENTION_DAYS = _env_int("RETENTION_DAYS", 180)
+    # --- end operations
+
+    # --- Satisfaction indices (issue 3; see docs/indices.md) ---------------------
+    # A unit whose Kish effective sample size is below this is reported, not ranked.
+    INDEX_MIN_N_EFF = float(os.environ.get("INDEX_MIN_N_EFF", 30))
+    # Include responses the quality checks flagged (rejected ones never count).
+    INDEX_INCLUDE_FLAGGED = os.environ.get("INDEX_INCLUDE_FLAGGED", "0") == "1"
+    # Survey weights above this multiple of the mean weight are trimmed (0: never).
+    INDEX_TRIM_UPPER = float(os.environ.get("INDEX_TRIM_UPPER", 5.0))
+    # Index -> performance points: "linear" (floor..ceiling -> 0..max) or "rank"
+    # bands [(rank or share cutoff, points), ...].
+    INDEX_POINTS = {
+        "kind": os.environ.get("INDEX_POINTS_KIND", "linear"),
+        "floor": 60.0,
+        "ceiling": 95.0,
+        "max_points": 10.0,
+        "bands": [[3, 10.0], [0.5, 6.0]],
+        "default": 0.0,
+    }
+    # Dimension weights of the six drivers for the "fixed" method (equal by default).
+    INDEX_DIMENSION_WEIGHTS = dict.fromkeys(
+        (
+            "timeliness",
+            "attitude",
+            "competence",
+            "process",
+            "information",
+            "environment",
+        ),
+        1 / 6,
+    )
+    # Largest AHP consistency ratio accepted without an explicit override.
+    INDEX_AHP_MAX_CR = 0.10
+    # API pages: default and largest page size.
+    API_PER_PAGE = 50
+    API_MAX_PER_PAGE = 200
+
+    # --- Quality checks (issue 4; see docs/quality.md) ---------------------------
+    # Judge each response in its own request (cheap signals); the whole-period
+    # signals come from `flask quality rescore`. The response is always stored.
+    QUALITY_ON_SUBMIT = os.environ.get("QUALITY_ON_SUBMIT", "1") != "0"
+    # Thresholds: each QUALITY_<FIELD> overrides QualitySettings.<field>
+    # (surveyapp/analysis/quality.py documents the research behind each default).
+    # Speeder: under this share of the questionnaire's median time (a third).
+    QUALITY_SPEEDER_RATIO = float(os.environ.get("QUALITY_SPEEDER_RATIO", 1 / 3))
+    # "Fast" (a note that only escalates a straightline): RSI > 1.8.
+    QUALITY_FAST_RATIO = float(os.environ.get("QUALITY_FAST_RATIO", 0.55))
+    # Absolute floor for a 10-item form (scaled down for shorter ones), seconds.
+    QUALITY_SPEEDER_FLOOR_S = float(os.environ.get("QUALITY_SPEEDER_FLOOR_S", 8.0))
+    # Same device on the same window within 24 h: flagged, rejected from the 3rd.
+    QUALITY_DEVICE_WINDOW_S = float(os.environ.get("QUALITY_DEVICE_WINDOW_S", 86400))
+    # Burst: >= 6 responses in 5 minutes at one window, Poisson tail < 1e-4.
+    QUALITY_BURST_MIN_COUNT = _env_int("QUALITY_BURST_MIN_COUNT", 6)
+    QUALITY_BURST_ALPHA = float(os.environ.get("QUALITY_BURST_ALPHA", 1e-4))
+    # Near-duplicate comments: character 3-5-gram Jaccard at least this.
+    QUALITY_TEXT_SIMILARITY = float(os.environ.get("QUALITY_TEXT_SIMILARITY", 0.6))
+    # Rotating code: grace after its validity before a response is flagged (s).
+    QUALITY_TOKEN_GRACE_S = float(os.environ.get("QUALITY_TOKEN_GRACE_S", 60.0))
+    # Rotating window-screen QR: a new code every REFRESH seconds, valid VALIDITY.
+    QUALITY_ROTATING_REFRESH_S = _env_int("QUALITY_ROTATING_REFRESH_S", 120)
+    QUALITY_ROTATING_VALIDITY_S = _env_int("QUALITY_ROTATING_VALIDITY_S", 300)
+    # Halls (codes, comma-separated) whose form asks for the queue-ticket code.
+    QUALITY_TRANSACTION_HALLS = tuple(
+        c for c in os.environ.get("QUALITY_TRANSACTION_HALLS", "").split(",") if c
+    )
+    # Rescore: medians and usual rates come from this many days before the period.
+    QUALITY_HISTORY_DAYS = _env_int("QUALITY_HISTORY_DAYS", 28)
+    # --- end quality checks
+
+    # --- Complaints (issue 6; see docs/complaints.md) -----------------------------
+    # Model used when no model was activated with `flask complaints activate`
+    # (`make models` / `make run` build the seed demo model there).
+    COMPLAINTS_MODEL_PATH = os.environ.get(
+        "COMPLAINTS_MODEL_PATH", str(INSTANCE_DIR / "models" / "seed")
+    )
+    # Load the active model and the jieba dictionary in the app factory, so that
+    # gunicorn (preload_app) forks workers that have them (gunicorn.conf.py sets 1).
+    COMPLAINTS_PRELOAD = os.environ.get("COMPLAINTS_PRELOAD", "0") == "1"
+    # Categories the hall's own management fixes (queues, building, IT); the
+    # others go to the department running the window (or the service item's).
+    COMPLAINTS_HALL_CATEGORIES = ("waiting_time", "facilities", "system_failure")
+    # 差评 follow-up: working days to fix and reply; holidays (YYYY-MM-DD, comma-
+    # separated) are skipped like weekends, make-up working weekend days count.
+    CASE_DEADLINE_WORKING_DAYS = _env_int("CASE_DEADLINE_WORKING_DAYS", 5)
+    CASE_HOLIDAYS = tuple(
+        d for d in os.environ.get("CASE_HOLIDAYS", "").split(",") if d
+    )
+    CASE_EXTRA_WORKDAYS = tuple(
+        d for d in os.environ.get("CASE_EXTRA_WORKDAYS", "").split(",") if d
+    )
+    # Ratings (overall, 1-5) at or below this with a complaint open a case.
+    CASE_MAX_OVERALL = 2
+    # --- end complaints
 
 
 class DevelopmentConfig(Config):
@@ -70,7 +178,12 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    # Test clients submit in milliseconds, which the speed floor rejects by
+    # design; the quality tests switch it on.
+    QUALITY_ON_SUBMIT = False
     PUBLIC_BASE_URL = "http://surveys.example.test"
+    # Complaints: no model unless a test activates one.
+    COMPLAINTS_MODEL_PATH = ""
 
 
 class ProductionConfig(Config):

@@ -50,6 +50,11 @@ def app(tmp_path_factory):
 
 @pytest.fixture()
 def db(app):
+    from surveyapp.extensions import limiter
+
+    # The Limiter is one object shared by every app a test creates: a test
+    # that builds a rate-limited app must not leave limits on for the others.
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
     with app.app_context():
         yield _db
         _db.session.rollback()
@@ -91,7 +96,9 @@ def demo(db):
 def make_user(db):
     from surveyapp.services.users import create_user
 
-    def make(username="admin", role="admin", password="correct horse battery", firm=None):
+    def make(
+        username="admin", role="admin", password="correct horse battery", firm=None
+    ):
         return create_user(username, password, role, firm_id=firm.id if firm else None)
 
     return make

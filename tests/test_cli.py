@@ -17,7 +17,16 @@ def test_seed_demo_is_idempotent(runner, db):
     assert "halls: 0" in second.output and "responses: 0" in second.output
     assert db.session.scalar(select(func.count(Response.id))) == 300
     names = {r.name for r in db.session.scalars(select(Region))}
-    assert {"玉州区", "福绵区", "北流市", "容县", "陆川县", "博白县", "兴业县", "玉林市本级"} <= names
+    assert {
+        "玉州区",
+        "福绵区",
+        "北流市",
+        "容县",
+        "陆川县",
+        "博白县",
+        "兴业县",
+        "玉林市本级",
+    } <= names
     assert db.session.scalar(select(func.count(Hall.id))) == 8
     assert all(w.service_items for w in db.session.scalars(select(Window)))
     halls_used = db.session.scalar(select(func.count(func.distinct(Response.hall_id))))
@@ -44,7 +53,14 @@ def test_qr_export_writes_decodable_codes_and_posters(runner, db, tmp_path):
 
     runner.invoke(args=["seed-demo"])
     result = runner.invoke(
-        args=["qr", "export", "--out", str(tmp_path), "--base-url", "https://pj.yulin.example"]
+        args=[
+            "qr",
+            "export",
+            "--out",
+            str(tmp_path),
+            "--base-url",
+            "https://pj.yulin.example",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert len(list(tmp_path.glob("*.png"))) == 8 + 56
@@ -57,16 +73,32 @@ def test_qr_export_writes_decodable_codes_and_posters(runner, db, tmp_path):
 
 
 def test_create_admin_and_refuse_weak_password(runner, db):
-    weak = runner.invoke(args=["users", "create-admin", "--username", "a", "--password", "short"])
+    weak = runner.invoke(
+        args=["users", "create-admin", "--username", "a", "--password", "short"]
+    )
     assert weak.exit_code != 0 and "at least" in weak.output
     ok = runner.invoke(
-        args=["users", "create-admin", "--username", "chief", "--password", "a long passphrase"]
+        args=[
+            "users",
+            "create-admin",
+            "--username",
+            "chief",
+            "--password",
+            "a long passphrase",
+        ]
     )
     assert ok.exit_code == 0, ok.output
     user = db.session.scalar(select(User).where(User.username == "chief"))
     assert user.role == "admin" and user.password_hash.startswith("scrypt:")
     again = runner.invoke(
-        args=["users", "create-admin", "--username", "chief", "--password", "a long passphrase"]
+        args=[
+            "users",
+            "create-admin",
+            "--username",
+            "chief",
+            "--password",
+            "a long passphrase",
+        ]
     )
     assert again.exit_code != 0 and "exists" in again.output
 
@@ -74,15 +106,28 @@ def test_create_admin_and_refuse_weak_password(runner, db):
 def test_responses_export_cli(runner, db, tmp_path):
     runner.invoke(args=["seed-demo", "--responses", "50"])
     out = tmp_path / "r.csv"
-    result = runner.invoke(args=["responses", "export", "--format", "csv", "--out", str(out)])
+    result = runner.invoke(
+        args=["responses", "export", "--format", "csv", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == 50
     assert rows[0]["hall_code"].startswith("H4509")
     xlsx = tmp_path / "r.xlsx"
     result = runner.invoke(
-        args=["responses", "export", "--format", "xlsx", "--out", str(xlsx), "--hall", "H450902"]
+        args=[
+            "responses",
+            "export",
+            "--format",
+            "xlsx",
+            "--out",
+            str(xlsx),
+            "--hall",
+            "H450902",
+        ]
     )
     assert result.exit_code == 0 and xlsx.stat().st_size > 0
-    bad = runner.invoke(args=["responses", "export", "--out", str(out), "--hall", "NOPE"])
+    bad = runner.invoke(
+        args=["responses", "export", "--out", str(out), "--hall", "NOPE"]
+    )
     assert bad.exit_code != 0 and "no hall" in bad.output

@@ -33,7 +33,9 @@ def empty_database_url(tmp_path):
 
 
 def test_migrations_match_models(empty_database_url):
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app(
+        {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": empty_database_url}
+    )
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:

@@ -24,12 +24,29 @@ def test_every_message_is_translated(lang):
 def test_catalogs_cover_every_string_in_the_code(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "surveyapp"],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            "surveyapp",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with open(pot, "rb") as fh:
-        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+        wanted = {
+            m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id
+        }
     with open(CATALOGS / "zh" / "LC_MESSAGES" / "messages.po", "rb") as fh:
         have = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
     assert len(wanted) > 50  # extraction found the strings

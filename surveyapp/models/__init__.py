@@ -1,3 +1,4 @@
+# ruff: noqa: F401 - this module re-exports every model
 """All models, imported so Alembic and the app see one metadata."""
 
 from surveyapp.models.audit import AuditLog

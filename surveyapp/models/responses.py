@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.extensions import db
@@ -51,6 +51,33 @@ class Response(db.Model):
     quality_score: Mapped[float] = mapped_column(default=1.0)
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # --- Survey firms (issue 5): the project (wave) the response belongs to, its
+    # quota cell, whether it was over quota (kept, not counted), whether it holds a
+    # place in the cell's count now, and the interviewer who entered it.
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_projects.id"), index=True
+    )
+    quota_cell_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quota_cells.id"), index=True
+    )
+    over_quota: Mapped[bool] = mapped_column(default=False, server_default=false())
+    quota_counted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    interviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), index=True
+    )
+    # --- end survey firms
+    # --- Quality checks (issue 4; see services/quality.py): the machine's own
+    # verdict (``verdict`` above is the effective one, a reviewer's decision
+    # wins until reversed), presence and bot evidence captured at submission.
+    auto_verdict: Mapped[str | None] = mapped_column(String(16))
+    reviewed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    judged_at: Mapped[datetime | None]
+    honeypot: Mapped[bool] = mapped_column(default=False, server_default=false())
+    has_form_cookie: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Age of the rotating window-screen code when the form was opened (None: poster).
+    rotating_token_age_s: Mapped[float | None]
+    transaction_code_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # --- end quality checks
 
     version: Mapped[QuestionnaireVersion] = relationship()
     hall: Mapped[Hall] = relationship()

@@ -14,7 +14,9 @@ from surveyapp.services.reports import ResponseFilter
 
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=200)]
+    )
 
 
 def _int(value: str | None) -> int | None:

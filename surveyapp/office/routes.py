@@ -88,7 +88,11 @@ def qr_image(code: str, fmt: str):
     else:
         data, mimetype = qr_service.svg_bytes(entry.url), "image/svg+xml"
     download = request.args.get("download") == "1"
-    headers = {"Content-Disposition": f'attachment; filename="{code}.{fmt}"'} if download else {}
+    headers = (
+        {"Content-Disposition": f'attachment; filename="{code}.{fmt}"'}
+        if download
+        else {}
+    )
     return FlaskResponse(data, mimetype=mimetype, headers=headers)
 
 
@@ -110,7 +114,9 @@ def poster(code: str):
     hall = db.session.scalar(select(Hall).where(Hall.code == code))
     if hall is None:
         abort(404)
-    response = FlaskResponse(qr_service.poster_html(hall, _base_url()), mimetype="text/html")
+    response = FlaskResponse(
+        qr_service.poster_html(hall, _base_url()), mimetype="text/html"
+    )
     # The poster is a standalone printable page with its own print CSS.
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
@@ -147,10 +153,16 @@ def export(fmt: str):
         abort(404)
     filters = filters_from_args(request.args)
     data = export_responses(filters, fmt)
-    audit(current_user, "export_responses", fmt, {"args": dict(request.args)},
-          request.remote_addr)
+    audit(
+        current_user,
+        "export_responses",
+        fmt,
+        {"args": dict(request.args)},
+        request.remote_addr,
+    )
     mimetype = (
-        "text/csv" if fmt == "csv"
+        "text/csv"
+        if fmt == "csv"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     name = f"responses-{date.today().isoformat()}.{fmt}"

@@ -67,8 +67,9 @@ def _device_id() -> str:
     return device
 
 
-def _render_form(token, target: SurveyTarget, *, values=None, errors=None, status=200,
-                 message=None):
+def _render_form(
+    token, target: SurveyTarget, *, values=None, errors=None, status=200, message=None
+):
     return (
         render_template(
             "public/questionnaire.html",
@@ -98,6 +99,14 @@ def questionnaire(token: str):
     except InvalidCode:
         return _invalid_code()
     _device_id()
+    # Survey firms (issue 5): in a project's scope the screener comes first.
+    from surveyapp.public.screener import project_needing_screener, render_screener
+
+    project = project_needing_screener(target)
+    if project is not None:
+        # Carry a rotating window-screen code (quality, issue 4) through the step.
+        action = url_for("public.screen", token=token, rt=request.args.get("rt"))
+        return render_screener(target, project, action)
     return _render_form(token, target)
 
 
@@ -119,7 +128,9 @@ def submit(token: str):
             target,
             values=values,
             status=400,
-            message=_("This form had expired, so we refreshed it. Please submit again."),
+            message=_(
+                "This form had expired, so we refreshed it. Please submit again."
+            ),
         )
     ctx = SubmissionContext(
         hall=target.hall,
@@ -130,6 +141,15 @@ def submit(token: str):
         client_address=request.remote_addr,
         user_agent=request.headers.get("User-Agent", ""),
         device_id=_device_id(),
+        # Survey firms (issue 5): the screener's answers that decide the quota cell.
+        extra={"age_band": form.get("age_band", ""), "gender": form.get("gender", "")},
+    )
+    # Quality (issue 4): bot and presence evidence, judged in services/quality.py.
+    ctx.extra.update(
+        honeypot=form.get("website", ""),
+        has_form_cookie=DEVICE_COOKIE in request.cookies,
+        rotating_token=form.get("rt", ""),
+        transaction_code=form.get("transaction_code", ""),
     )
     try:
         response, _created = submit_response(ctx, form.getlist)
@@ -150,7 +170,9 @@ def submit(token: str):
             target,
             values=values,
             status=409,
-            message=_("This questionnaire was updated. Please check your answers and submit again."),
+            message=_(
+                "This questionnaire was updated. Please check your answers and submit again."
+            ),
         )
     except DBAPIError:
         db.session.rollback()
@@ -159,7 +181,9 @@ def submit(token: str):
             target,
             values=form,
             status=503,
-            message=_("We could not save your answers just now. Please try again in a minute; what you entered is kept below."),
+            message=_(
+                "We could not save your answers just now. Please try again in a minute; what you entered is kept below."
+            ),
         )
     return redirect(url_for("public.thanks", key=response.public_id), code=303)
 

@@ -75,7 +75,9 @@ def _clean_one(question: dict, getlist: Getter, text_max: int) -> tuple[Any, Any
     if kind == "single":
         if not raw or not raw[0]:
             return None, None
-        return (raw[0], None) if raw[0] in _option_values(question) else (None, _invalid())
+        return (
+            (raw[0], None) if raw[0] in _option_values(question) else (None, _invalid())
+        )
     if kind == "multi":
         allowed = _option_values(question)
         chosen = list(dict.fromkeys(v for v in raw if v))

@@ -38,7 +38,10 @@ def _options(rows: list[tuple[str, str, str]]) -> list[dict]:
 
 
 DEFAULT_DEFINITION: dict = {
-    "title": {"zh": "政务服务“好差评”满意度调查", "en": "Government service satisfaction survey"},
+    "title": {
+        "zh": "政务服务“好差评”满意度调查",
+        "en": "Government service satisfaction survey",
+    },
     "intro": {
         "zh": "感谢您来办事！请花一分钟评价刚才的服务，您的意见会直接送到大厅和主管部门。",
         "en": "Thank you for your visit. Please take a minute to rate the service; "

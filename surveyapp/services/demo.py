@@ -18,7 +18,11 @@ from surveyapp.models import (
     Window,
 )
 from surveyapp.models.base import utcnow
-from surveyapp.services.default_questionnaire import DEFAULT_DEFINITION, DRIVERS, PROBLEMS
+from surveyapp.services.default_questionnaire import (
+    DEFAULT_DEFINITION,
+    DRIVERS,
+    PROBLEMS,
+)
 from surveyapp.services.questionnaires import current_version, publish_version
 
 REGIONS = [
@@ -33,28 +37,70 @@ REGIONS = [
 ]
 
 DEPARTMENTS = [
-    ("nr", "自然资源局（不动产登记）", "Natural Resources (Real Estate Registration)",
-     [("re-transfer", "不动产转移登记", "Real estate transfer registration"),
-      ("re-mortgage", "不动产抵押登记", "Real estate mortgage registration")]),
-    ("hf", "住房公积金管理中心", "Housing Provident Fund Centre",
-     [("hf-withdraw", "住房公积金提取", "Provident fund withdrawal"),
-      ("hf-loan", "住房公积金贷款", "Provident fund loan")]),
-    ("mr", "市场监督管理局", "Market Regulation",
-     [("mr-license", "营业执照办理（企业开办）", "Business licence"),
-      ("mr-food", "食品经营许可", "Food business permit")]),
-    ("hr", "人力资源和社会保障局", "Human Resources and Social Security",
-     [("hr-card", "社保卡申领", "Social security card"),
-      ("hr-pension", "养老保险参保登记", "Pension insurance enrolment")]),
-    ("hi", "医疗保障局", "Healthcare Security",
-     [("hi-remote", "医保异地就医备案", "Out-of-town medical care filing"),
-      ("hi-claim", "医保费用报销", "Medical expense reimbursement")]),
-    ("ps", "公安局（户政、出入境）", "Public Security (Household, Exit-Entry)",
-     [("ps-id", "居民身份证办理", "Resident ID card"),
-      ("ps-hukou", "户口迁移", "Household registration transfer"),
-      ("ps-exit", "出入境证件办理", "Exit-entry documents")]),
-    ("tx", "税务局", "Taxation",
-     [("tx-invoice", "发票申领", "Invoice application"),
-      ("tx-iit", "个人所得税汇算", "Individual income tax settlement")]),
+    (
+        "nr",
+        "自然资源局（不动产登记）",
+        "Natural Resources (Real Estate Registration)",
+        [
+            ("re-transfer", "不动产转移登记", "Real estate transfer registration"),
+            ("re-mortgage", "不动产抵押登记", "Real estate mortgage registration"),
+        ],
+    ),
+    (
+        "hf",
+        "住房公积金管理中心",
+        "Housing Provident Fund Centre",
+        [
+            ("hf-withdraw", "住房公积金提取", "Provident fund withdrawal"),
+            ("hf-loan", "住房公积金贷款", "Provident fund loan"),
+        ],
+    ),
+    (
+        "mr",
+        "市场监督管理局",
+        "Market Regulation",
+        [
+            ("mr-license", "营业执照办理（企业开办）", "Business licence"),
+            ("mr-food", "食品经营许可", "Food business permit"),
+        ],
+    ),
+    (
+        "hr",
+        "人力资源和社会保障局",
+        "Human Resources and Social Security",
+        [
+            ("hr-card", "社保卡申领", "Social security card"),
+            ("hr-pension", "养老保险参保登记", "Pension insurance enrolment"),
+        ],
+    ),
+    (
+        "hi",
+        "医疗保障局",
+        "Healthcare Security",
+        [
+            ("hi-remote", "医保异地就医备案", "Out-of-town medical care filing"),
+            ("hi-claim", "医保费用报销", "Medical expense reimbursement"),
+        ],
+    ),
+    (
+        "ps",
+        "公安局（户政、出入境）",
+        "Public Security (Household, Exit-Entry)",
+        [
+            ("ps-id", "居民身份证办理", "Resident ID card"),
+            ("ps-hukou", "户口迁移", "Household registration transfer"),
+            ("ps-exit", "出入境证件办理", "Exit-entry documents"),
+        ],
+    ),
+    (
+        "tx",
+        "税务局",
+        "Taxation",
+        [
+            ("tx-invoice", "发票申领", "Invoice application"),
+            ("tx-iit", "个人所得税汇算", "Individual income tax settlement"),
+        ],
+    ),
 ]
 
 WEEKDAY_HOURS = [["08:30", "12:00"], ["14:30", "17:30"]]
@@ -91,7 +137,10 @@ def seed_organisation() -> dict[str, int]:
         if level == "city":
             hours["sat"] = [["09:00", "12:00"]]
         hall = Hall(
-            code=hall_code, name=hall_name, name_en=hall_en, region=region,
+            code=hall_code,
+            name=hall_name,
+            name_en=hall_en,
+            region=region,
             opening_hours=hours,
         )
         db.session.add(hall)
@@ -99,13 +148,19 @@ def seed_organisation() -> dict[str, int]:
         for number, (key, dname, dname_en, items) in enumerate(DEPARTMENTS, start=1):
             prefix = "玉林市" if level == "city" else name
             department = Department(
-                code=f"D{code}-{key}", name=prefix + dname, name_en=dname_en, region=region
+                code=f"D{code}-{key}",
+                name=prefix + dname,
+                name_en=dname_en,
+                region=region,
             )
             db.session.add(department)
             service_items = [
                 ServiceItem(
-                    code=f"S{code}-{item_key}", name=item_name, name_en=item_en,
-                    category=key, department=department,
+                    code=f"S{code}-{item_key}",
+                    name=item_name,
+                    name_en=item_en,
+                    category=key,
+                    department=department,
                 )
                 for item_key, item_name, item_en in items
             ]
@@ -114,7 +169,9 @@ def seed_organisation() -> dict[str, int]:
                 code=f"W{code}-{number:02d}",
                 name=f"{number}号窗口 · {dname.split('（')[0]}",
                 name_en=f"Window {number} · {dname_en.split(' (')[0]}",
-                hall=hall, department=department, service_items=service_items,
+                hall=hall,
+                department=department,
+                service_items=service_items,
             )
             db.session.add(window)
             created["windows"] += 1
@@ -144,7 +201,9 @@ def _opening_moment(rng: np.random.Generator, day: datetime) -> datetime | None:
     start_h, start_m = map(int, session[0].split(":"))
     end_h, end_m = map(int, session[1].split(":"))
     minutes = int(rng.integers(start_h * 60 + start_m, end_h * 60 + end_m))
-    local = day.replace(hour=minutes // 60, minute=minutes % 60, second=int(rng.integers(60)))
+    local = day.replace(
+        hour=minutes // 60, minute=minutes % 60, second=int(rng.integers(60))
+    )
     return local - timedelta(hours=8)  # Asia/Shanghai to UTC
 
 
@@ -164,7 +223,9 @@ def seed_responses(count: int, seed: int = 2009, days: int = 90) -> int:
     rng = np.random.default_rng(seed)
     hall_effect = {w.hall_id: rng.normal(0, 0.35) for w in windows}
     window_effect = {w.id: rng.normal(0, 0.25) for w in windows}
-    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(hours=8)
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+        hours=8
+    )
     rows = []
     for i in range(count):
         public_id = f"demo-{seed}-{i:07d}"
@@ -173,23 +234,33 @@ def seed_responses(count: int, seed: int = 2009, days: int = 90) -> int:
         while submitted is None:
             day = today - timedelta(days=int(rng.integers(0, days)))
             submitted = _opening_moment(rng, day)
-        person = rng.normal(0.9 + hall_effect[window.hall_id] + window_effect[window.id], 0.8)
+        person = rng.normal(
+            0.9 + hall_effect[window.hall_id] + window_effect[window.id], 0.8
+        )
         drivers = {
             key: int(np.clip(np.rint(4 + person + rng.normal(0, 0.6)), 1, 5))
             for key, _, _ in DRIVERS
         }
-        overall = int(np.clip(np.rint(np.mean(list(drivers.values())) + rng.normal(0, 0.4)), 1, 5))
+        overall = int(
+            np.clip(np.rint(np.mean(list(drivers.values())) + rng.normal(0, 0.4)), 1, 5)
+        )
         answers: dict = {"overall": overall, "drivers": drivers}
         comment = ""
         if overall <= 2:
             answers["problems"] = list(
-                rng.choice([p[0] for p in PROBLEMS[:-1]], size=int(rng.integers(1, 3)), replace=False)
+                rng.choice(
+                    [p[0] for p in PROBLEMS[:-1]],
+                    size=int(rng.integers(1, 3)),
+                    replace=False,
+                )
             )
             if rng.random() < 0.7:
                 comment = COMPLAINTS[int(rng.integers(len(COMPLAINTS)))]
                 answers["complaint"] = comment
         if rng.random() < 0.6:
-            answers["recommend"] = int(np.clip(np.rint(2 * overall + rng.normal(0, 1)), 0, 10))
+            answers["recommend"] = int(
+                np.clip(np.rint(2 * overall + rng.normal(0, 1)), 0, 10)
+            )
         if rng.random() < 0.5:
             answers["visits"] = str(rng.choice(["1", "1", "1", "2", "3+"]))
         if public_id in existing:
@@ -202,14 +273,18 @@ def seed_responses(count: int, seed: int = 2009, days: int = 90) -> int:
                 "version_id": version.id,
                 "hall_id": window.hall_id,
                 "window_id": window.id,
-                "service_item_id": items[int(rng.integers(len(items)))].id if items else None,
+                "service_item_id": items[int(rng.integers(len(items)))].id
+                if items
+                else None,
                 "started_at": submitted - timedelta(seconds=duration),
                 "submitted_at": submitted,
                 "duration_s": round(duration, 1),
                 "language": "zh" if rng.random() < 0.97 else "en",
                 "mode": "qr",
                 "device_hash": f"demo-device-{rng.integers(10**9)}",
-                "ua_family": str(rng.choice(["wechat", "wechat", "alipay", "chrome", "safari"])),
+                "ua_family": str(
+                    rng.choice(["wechat", "wechat", "alipay", "chrome", "safari"])
+                ),
                 "overall": overall,
                 "answers": answers,
                 "comment": comment,

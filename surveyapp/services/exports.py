@@ -36,6 +36,7 @@ FIXED_COLUMNS = [
     "verdict",
     "quality_score",
     "reasons",
+    "reasons_text",  # quality (issue 4): the reasons in Chinese / English
 ]
 FORMATS = ("csv", "xlsx")
 
@@ -43,7 +44,9 @@ FORMATS = ("csv", "xlsx")
 def local_iso(value: datetime | None, tz: str = "Asia/Shanghai") -> str:
     if value is None:
         return ""
-    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")
+    return (
+        value.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")
+    )
 
 
 def _answer_columns(version_ids: list[int]) -> list[str]:
@@ -76,8 +79,10 @@ def response_rows(filters: ResponseFilter) -> tuple[list[str], list[list]]:
     for r in responses:
         flat = flatten_for_export(r.version.definition, r.answers or {})
         item = r.service_item
-        department = item.department.code if item else (
-            r.window.department.code if r.window and r.window.department else ""
+        department = (
+            item.department.code
+            if item
+            else (r.window.department.code if r.window and r.window.department else "")
         )
         rows.append(
             [
@@ -99,10 +104,18 @@ def response_rows(filters: ResponseFilter) -> tuple[list[str], list[list]]:
                 r.verdict,
                 round(r.quality_score, 3),
                 "|".join(r.reasons or []),
+                _reasons_text(r.reasons),
             ]
             + [flat.get(column) for column in answer_columns]
         )
     return header, rows
+
+
+def _reasons_text(codes: list | None) -> str:
+    from surveyapp.services.quality import reason_texts
+
+    zh, en = reason_texts(codes, "zh"), reason_texts(codes, "en")
+    return "；".join(f"{a} / {b}" for a, b in zip(zh, en, strict=True))
 
 
 def export_responses(filters: ResponseFilter, fmt: str) -> bytes:
@@ -112,7 +125,9 @@ def export_responses(filters: ResponseFilter, fmt: str) -> bytes:
     return table_bytes(header, rows, fmt, sheet="responses")
 
 
-def table_bytes(header: list[str], rows: list[list], fmt: str, sheet: str = "data") -> bytes:
+def table_bytes(
+    header: list[str], rows: list[list], fmt: str, sheet: str = "data"
+) -> bytes:
     if fmt == "csv":
         text = io.StringIO()
         writer = csv.writer(text)

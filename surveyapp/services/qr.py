@@ -105,7 +105,9 @@ def hall_codes(hall: Hall, base_url: str) -> list[CodeEntry]:
         if window.active:
             token = make_token(hall.id, window.id, questionnaire.id)
             entries.append(
-                CodeEntry(window.code, window.name, survey_url(token, base_url), window.name)
+                CodeEntry(
+                    window.code, window.name, survey_url(token, base_url), window.name
+                )
             )
     return entries
 
@@ -113,7 +115,8 @@ def hall_codes(hall: Hall, base_url: str) -> list[CodeEntry]:
 def poster_html(hall: Hall, base_url: str) -> str:
     """An A4 poster per hall: one code per window, print CSS, no external assets."""
     entries = [
-        (entry, _inline_svg(svg_bytes(entry.url))) for entry in hall_codes(hall, base_url)
+        (entry, _inline_svg(svg_bytes(entry.url)))
+        for entry in hall_codes(hall, base_url)
     ]
     return render_template("office/poster.html", hall=hall, entries=entries)
 
@@ -130,7 +133,10 @@ def export_codes(out_dir: Path, base_url: str) -> list[Path]:
     halls = db.session.scalars(select(Hall).where(Hall.active).order_by(Hall.code))
     for hall in halls:
         for entry in hall_codes(hall, base_url):
-            for suffix, data in (("png", png_bytes(entry.url)), ("svg", svg_bytes(entry.url))):
+            for suffix, data in (
+                ("png", png_bytes(entry.url)),
+                ("svg", svg_bytes(entry.url)),
+            ):
                 path = out_dir / f"{entry.code}.{suffix}"
                 path.write_bytes(data)
                 written.append(path)

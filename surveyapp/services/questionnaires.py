@@ -24,9 +24,11 @@ def check_definition(definition: dict) -> None:
             raise ValueError(f"question {key!r}: unknown kind {kind!r}")
         if key in keys:
             raise ValueError(f"question key {key!r} is used twice")
-        for dep in (question.get("show_if") or {}):
+        for dep in question.get("show_if") or {}:
             if dep not in keys:
-                raise ValueError(f"question {key!r} depends on a later question {dep!r}")
+                raise ValueError(
+                    f"question {key!r} depends on a later question {dep!r}"
+                )
         if kind in ("single", "multi", "rating5") and not question.get("options"):
             raise ValueError(f"question {key!r} needs options")
         if kind == "grid" and not question.get("items"):
@@ -36,7 +38,9 @@ def check_definition(definition: dict) -> None:
         raise ValueError("a questionnaire needs at least one question")
 
 
-def publish_version(questionnaire: Questionnaire, definition: dict) -> QuestionnaireVersion:
+def publish_version(
+    questionnaire: Questionnaire, definition: dict
+) -> QuestionnaireVersion:
     """Add a new published version; earlier versions stay as they were."""
     check_definition(definition)
     number = (
@@ -86,7 +90,9 @@ def resolve_token(token: str) -> SurveyTarget:
     version = current_version(target.questionnaire_id)
     if hall is None or not hall.active or version is None:
         raise InvalidCode(token)
-    if target.window_id and (window is None or window.hall_id != hall.id or not window.active):
+    if target.window_id and (
+        window is None or window.hall_id != hall.id or not window.active
+    ):
         raise InvalidCode(token)
     return SurveyTarget(hall, window, version)
 

@@ -70,13 +70,17 @@ class HallSummary:
         """好评率: very satisfied plus satisfied, over all rated responses."""
         if not self.rated:
             return None
-        return (self.rating_counts.get(5, 0) + self.rating_counts.get(4, 0)) / self.rated
+        return (
+            self.rating_counts.get(5, 0) + self.rating_counts.get(4, 0)
+        ) / self.rated
 
     @property
     def bad_rate(self) -> float | None:
         if not self.rated:
             return None
-        return (self.rating_counts.get(1, 0) + self.rating_counts.get(2, 0)) / self.rated
+        return (
+            self.rating_counts.get(1, 0) + self.rating_counts.get(2, 0)
+        ) / self.rated
 
 
 def hall_summaries(filters: ResponseFilter) -> list[HallSummary]:
@@ -95,6 +99,8 @@ def hall_summaries(filters: ResponseFilter) -> list[HallSummary]:
         if filters.hall_id and hall.id != filters.hall_id:
             continue
         row = counts.get(hall.id)
-        levels = {level: int(row[level + 1] or 0) for level in range(1, 6)} if row else {}
+        levels = (
+            {level: int(row[level + 1] or 0) for level in range(1, 6)} if row else {}
+        )
         summaries.append(HallSummary(hall, int(row[1]) if row else 0, levels))
     return summaries

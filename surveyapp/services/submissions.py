@@ -15,8 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from surveyapp.extensions import db
 from surveyapp.models import Hall, QuestionnaireVersion, Response, ServiceItem, Window
 from surveyapp.models.base import utcnow
+from surveyapp.observability import count_submission
 from surveyapp.security import encrypt_text, salted_hash
 from surveyapp.services.answers import Getter, clean_answers
+from surveyapp.services.complaints import record_complaint
+from surveyapp.services.quality import judge_on_submit, presence_errors
+from surveyapp.services.quotas import attach_response
 
 _TICKET_SALT = "form-ticket"
 TICKET_MAX_AGE = 24 * 3600
@@ -142,7 +146,9 @@ def validate_submission(
     if raw_phone:
         phone = normalise_phone(raw_phone)
         if phone is None:
-            errors["phone"] = _l("Please enter an 11-digit mobile number, or leave it empty.")
+            errors["phone"] = _l(
+                "Please enter an 11-digit mobile number, or leave it empty."
+            )
         elif not consent:
             errors["phone"] = _l("Please tick the box to allow us to contact you.")
     return answers, errors, item, phone, consent
@@ -157,6 +163,8 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> tuple[Response, 
     if ctx.ticket.version_id != ctx.version.id:
         raise InvalidTicket("version")
     answers, errors, item, phone, consent = validate_submission(ctx, getlist)
+    # The 一事一评 transaction code, when the hall requires one.
+    errors.update(presence_errors(ctx))
     if errors:
         raise InvalidSubmission(errors)
     now = utcnow()
@@ -188,6 +196,11 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> tuple[Response, 
         comment=comment,
     )
     db.session.add(response)
+    # The cheap quality verdict comes before the quota claim; it never raises.
+    judge_on_submit(response, ctx)
+    # Attach to a survey project and claim a quota place with a conditional
+    # UPDATE in this same transaction (see services/quotas.py).
+    attach_response(response, ctx)
     try:
         db.session.commit()
     except IntegrityError:
@@ -197,6 +210,10 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> tuple[Response, 
         if existing is None:
             raise
         return existing, False
+    count_submission()
+    # Classify with a model already in memory (~3 ms) or leave it pending;
+    # never loads a model, never raises.
+    record_complaint(response)
     return response, True
 
 

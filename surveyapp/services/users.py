@@ -42,7 +42,9 @@ def create_user(
         raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
     if db.session.scalar(select(User).where(User.username == username)):
         raise AccountError(f"user {username!r} already exists")
-    user = User(username=username, role=role, firm_id=firm_id, display_name=display_name)
+    user = User(
+        username=username, role=role, firm_id=firm_id, display_name=display_name
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

@@ -54,12 +54,21 @@ def phone(live_server):
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         context = browser.new_context(
-            viewport={"width": 360, "height": 740}, device_scale_factor=2,
-            is_mobile=True, has_touch=True, locale="zh-CN",
+            viewport={"width": 360, "height": 740},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
         )
         yield context.new_page()
         browser.close()
@@ -94,9 +103,18 @@ def test_phone_answers_a_decoded_qr_code(live_server, phone):
     for label in ("等候时间太长", "工作人员态度不好"):
         phone.get_by_label(label).check()
     phone.locator("#q_complaint").fill("取号后等了一个多小时，窗口只开了一个。")
-    for item in ("timeliness", "attitude", "competence", "process", "information", "environment"):
+    for item in (
+        "timeliness",
+        "attitude",
+        "competence",
+        "process",
+        "information",
+        "environment",
+    ):
         phone.locator(f'input[name="q_drivers_{item}"][value="2"]').check()
-    box = phone.locator('label.choice:has(input[value="2"][name="q_overall"])').bounding_box()
+    box = phone.locator(
+        'label.choice:has(input[value="2"][name="q_overall"])'
+    ).bounding_box()
     assert box["height"] >= 44
     phone.screenshot(path=str(ARTIFACTS / "02-answered.png"), full_page=True)
     phone.get_by_role("button", name="提交评价").click()
@@ -122,10 +140,19 @@ def test_page_works_without_javascript(live_server, tmp_path):
     url = _decoded_url(app)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740}).new_page()
+        page = browser.new_context(
+            java_script_enabled=False, viewport={"width": 360, "height": 740}
+        ).new_page()
         page.goto(url + "?lang=en")
         page.get_by_label("Very satisfied").check()
-        for item in ("timeliness", "attitude", "competence", "process", "information", "environment"):
+        for item in (
+            "timeliness",
+            "attitude",
+            "competence",
+            "process",
+            "information",
+            "environment",
+        ):
             page.locator(f'input[name="q_drivers_{item}"][value="5"]').check()
         page.get_by_role("button", name="Submit").click()
         page.wait_for_url("**/thanks/**")

@@ -11,9 +11,14 @@ from tests.conftest import full_answers
 
 
 def test_office_pages_need_sign_in(client, demo):
-    for path in ("/office/", "/office/halls", "/office/responses",
-                 "/office/responses/export.csv", "/office/qr/H450900.png",
-                 "/office/halls/H450900/poster"):
+    for path in (
+        "/office/",
+        "/office/halls",
+        "/office/responses",
+        "/office/responses/export.csv",
+        "/office/qr/H450900.png",
+        "/office/halls/H450900/poster",
+    ):
         response = client.get(path)
         assert response.status_code == 302, path
         assert "/office/login" in response.headers["Location"]
@@ -21,7 +26,9 @@ def test_office_pages_need_sign_in(client, demo):
 
 def test_wrong_password_is_refused(client, make_user):
     make_user("clerk", "analyst")
-    response = client.post("/office/login", data={"username": "clerk", "password": "nope"})
+    response = client.post(
+        "/office/login", data={"username": "clerk", "password": "nope"}
+    )
     assert response.status_code == 401
     assert "用户名或密码错误" in response.get_data(as_text=True)
 
@@ -38,7 +45,7 @@ def test_summary_counts_ratings_and_good_rate(client, login, submit):
         assert submit(full_answers(overall)).status_code == 303
     login()
     html = client.get("/office/").get_data(as_text=True)
-    row = html[html.index("<tbody>"):]
+    row = html[html.index("<tbody>") :]
     row = row[: row.index("</tr>")]
     assert ">5<" in row  # five responses
     assert "60.0%" in row  # 好评率 = 3 of 5
@@ -77,7 +84,9 @@ def test_export_download_has_codes_and_every_answer(client, login, submit, fmt):
     assert str(record["drivers.attitude"]) == "2"
     assert record["complaint"] == "排队太久"
     assert record["problems"] == "waiting"
-    assert {"submitted_at", "started_at", "verdict", "quality_score", "reasons"} <= set(header)
+    assert {"submitted_at", "started_at", "verdict", "quality_score", "reasons"} <= set(
+        header
+    )
 
 
 def test_halls_page_lists_codes_and_poster(client, demo, login):

@@ -33,7 +33,9 @@ def test_english_by_accept_language_and_switch(client, survey_path):
 
 
 def test_submission_is_stored_with_hall_window_version(client, db, submit):
-    response = submit(full_answers(5), headers={"User-Agent": "Mozilla/5.0 MicroMessenger"})
+    response = submit(
+        full_answers(5), headers={"User-Agent": "Mozilla/5.0 MicroMessenger"}
+    )
     assert response.status_code == 303
     stored = db.session.scalars(select(Response)).one()
     assert stored.hall.code == "H450900"
@@ -42,7 +44,9 @@ def test_submission_is_stored_with_hall_window_version(client, db, submit):
     assert stored.overall == 5
     assert stored.answers["drivers"]["attitude"] == 5
     assert stored.ua_family == "wechat"
-    assert stored.ip_hash and stored.ip_hash != "127.0.0.1" and len(stored.ip_hash) == 64
+    assert (
+        stored.ip_hash and stored.ip_hash != "127.0.0.1" and len(stored.ip_hash) == 64
+    )
     assert stored.device_hash and len(stored.device_hash) == 64
     assert stored.started_at <= stored.submitted_at
     thanks = client.get(response.headers["Location"])
@@ -108,8 +112,13 @@ def test_free_text_is_limited_and_escaped(client, db, login, submit):
 
 
 def test_out_of_range_and_unknown_options_are_refused(client, db, submit):
-    for bad in ({"q_overall": "7"}, {"q_overall": "abc"}, {"q_visits": "9"},
-                {"q_drivers_attitude": "0"}, {"q_recommend": "11"}):
+    for bad in (
+        {"q_overall": "7"},
+        {"q_overall": "abc"},
+        {"q_visits": "9"},
+        {"q_drivers_attitude": "0"},
+        {"q_recommend": "11"},
+    ):
         response = submit({**full_answers(4), **bad})
         assert response.status_code == 400, bad
     assert _count(db) == 0
@@ -173,7 +182,7 @@ def test_every_input_has_a_label(client, survey_path):
 
     html = client.get(survey_path()).get_data(as_text=True)
     # Radios and checkboxes sit inside <label>; text inputs have <label for=...>.
-    for match in re.finditer(r'<(input|textarea|select)[^>]*>', html):
+    for match in re.finditer(r"<(input|textarea|select)[^>]*>", html):
         tag = match.group(0)
         if 'type="hidden"' in tag or 'name="website"' in tag:
             continue
@@ -191,8 +200,15 @@ def test_hall_level_code_offers_the_halls_services(client, db, survey_path, subm
     assert "不动产转移登记" in html and "公积金" in html
     from surveyapp.models import ServiceItem
 
-    item = db.session.scalar(select(ServiceItem).where(ServiceItem.code == "S450900-hf-loan"))
-    assert submit(full_answers(4, service_item=str(item.id)), path=hall_path).status_code == 303
+    item = db.session.scalar(
+        select(ServiceItem).where(ServiceItem.code == "S450900-hf-loan")
+    )
+    assert (
+        submit(full_answers(4, service_item=str(item.id)), path=hall_path).status_code
+        == 303
+    )
     stored = db.session.scalars(select(Response)).one()
     assert stored.window_id is None and stored.service_item.code == "S450900-hf-loan"
-    assert submit(full_answers(4, service_item="99999"), path=hall_path).status_code == 400
+    assert (
+        submit(full_answers(4, service_item="99999"), path=hall_path).status_code == 400
+    )
