@@ -7,6 +7,7 @@ import os
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from surveyapp.config import CONFIGS, check_production_secrets
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -95,7 +96,17 @@ def _init_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` up to the largest 32-bit id: a larger number is a 404, not a
+    database overflow (PostgreSQL integer ids are 32-bit)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntegerConverter
     from surveyapp.api import bp as api_bp
     from surveyapp.firm import bp as firm_bp
     from surveyapp.office import bp as office_bp

@@ -7,6 +7,13 @@ from surveyapp.services.indices import EXCLUSION_REASONS, LEVELS
 NUM = {"type": ["number", "null"]}
 INT = {"type": ["integer", "null"]}
 
+# A year, quarter, month or explicit date range, as `flask indices run` takes.
+PERIOD_SCHEMA = {
+    "type": "string",
+    "pattern": r"^(\d{4}(-Q[1-4]|-\d{2})?|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2})$",
+    "examples": ["2026-Q3", "2026-07", "2026", "2026-07-01..2026-07-15"],
+}
+
 
 def _excluded() -> dict:
     return {
@@ -129,7 +136,9 @@ def _param(name: str, schema: dict, required: bool = False, where: str = "query"
 
 
 PAGING = [
-    _param("page", {"type": "integer", "minimum": 1, "default": 1}),
+    _param(
+        "page", {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}
+    ),
     _param(
         "per_page", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}
     ),
@@ -173,7 +182,7 @@ def openapi_document() -> dict:
                     "summary": "Index runs, newest first",
                     "parameters": [
                         *PAGING,
-                        _param("period", {"type": "string"}),
+                        _param("period", PERIOD_SCHEMA),
                         _param("level", {"type": "string", "enum": list(LEVELS)}),
                         _param(
                             "status",
@@ -189,7 +198,14 @@ def openapi_document() -> dict:
             "/index-runs/{run_id}": {
                 "get": {
                     "summary": "One run with every unit's result",
-                    "parameters": [_param("run_id", {"type": "integer"}, True, "path")],
+                    "parameters": [
+                        _param(
+                            "run_id",
+                            {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                            True,
+                            "path",
+                        )
+                    ],
                     "responses": {
                         "200": _ok("#/components/schemas/RunDetail"),
                         "401": ERRORS["401"],
@@ -201,7 +217,7 @@ def openapi_document() -> dict:
                 "get": {
                     "summary": "Results of the latest published run of a period and level",
                     "parameters": [
-                        _param("period", {"type": "string"}, True),
+                        _param("period", PERIOD_SCHEMA, True),
                         _param("level", {"type": "string", "enum": list(LEVELS)}, True),
                         _param(
                             "status",

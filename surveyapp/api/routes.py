@@ -17,6 +17,9 @@ from surveyapp.services.indices import LEVELS, RUN_STATUSES_VISIBLE
 bp.before_request(require_token)
 
 
+MAX_PAGE = 1_000_000
+
+
 def _page_args() -> tuple[int, int]:
     config = current_app.config
     try:
@@ -24,8 +27,12 @@ def _page_args() -> tuple[int, int]:
         per_page = int(request.args.get("per_page", config["API_PER_PAGE"]))
     except ValueError:
         abort(400, "page and per_page must be whole numbers")
-    if page < 1 or not 1 <= per_page <= config["API_MAX_PER_PAGE"]:
-        abort(400, f"page >= 1 and 1 <= per_page <= {config['API_MAX_PER_PAGE']}")
+    # The page cap keeps the SQL OFFSET inside a 64-bit integer.
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= config["API_MAX_PER_PAGE"]:
+        abort(
+            400,
+            f"1 <= page <= {MAX_PAGE} and 1 <= per_page <= {config['API_MAX_PER_PAGE']}",
+        )
     return page, per_page
 
 
