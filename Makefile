@@ -51,6 +51,18 @@ browser:
 test: install translations browser
 	$(BIN)/python -m pytest
 
+# The suite on PostgreSQL (the server on 127.0.0.1:5432, database test).
+test-pg: install translations
+	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest
+
+# Speed and quality figures, written to benchmarks/results/*.json.
+bench: install translations models
+	$(BIN)/python benchmarks/indices.py
+	$(BIN)/python benchmarks/fraud.py
+	$(BIN)/python benchmarks/complaints.py
+	$(BIN)/python benchmarks/quotas.py
+	$(BIN)/python benchmarks/load.py
+
 lint: install
 	$(BIN)/ruff check surveyapp tests benchmarks
 	$(BIN)/ruff format --check surveyapp tests benchmarks

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from surveyapp import create_app
@@ -30,6 +31,15 @@ def _database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+class BufferedClient(FlaskClient):
+    """Reads and closes every response as a real server does, so work deferred
+    to after the response (surveyapp/deferred.py) runs before the test looks."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     app = create_app(
@@ -41,6 +51,7 @@ def app(tmp_path_factory):
     with app.app_context():
         _db.drop_all()
         _db.create_all()
+    app.test_client_class = BufferedClient
     yield app
     with app.app_context():
         _db.session.remove()

@@ -17,11 +17,13 @@ from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
+from surveyapp.deferred import after_response
 from surveyapp.extensions import db
 from surveyapp.firm import bp
 from surveyapp.firm.routes import project_or_404
 from surveyapp.i18n import current_language
 from surveyapp.public.screener import handle_screener, render_screener
+from surveyapp.services.complaints import record_complaint_of
 from surveyapp.services.projects import in_fieldwork
 from surveyapp.services.questionnaires import SurveyTarget
 from surveyapp.services.submissions import (
@@ -118,7 +120,7 @@ def interview_submit(project_id: int, hall_id: int):
         },
     )
     try:
-        response, _created = submit_response(ctx, form.getlist)
+        response, created = submit_response(ctx, form.getlist)
     except InvalidSubmission as exc:
         return _render_form(
             project,
@@ -147,6 +149,9 @@ def interview_submit(project_id: int, hall_id: int):
         flash(_("Saved, but the cell was already full: kept as over quota."), "error")
     else:
         flash(_("Saved. Ready for the next respondent."), "success")
-    return redirect(
+    page = redirect(
         url_for("firm.interview", project_id=project.id, hall_id=hall_id), code=303
     )
+    if created and response.comment:
+        after_response(page, record_complaint_of, response.id)
+    return page

@@ -16,9 +16,11 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
+from surveyapp.deferred import after_response
 from surveyapp.extensions import db, limiter
 from surveyapp.i18n import current_language
 from surveyapp.public import bp
+from surveyapp.services.complaints import record_complaint_of
 from surveyapp.services.qr import InvalidCode
 from surveyapp.services.questionnaires import SurveyTarget, resolve_token
 from surveyapp.services.submissions import (
@@ -152,7 +154,7 @@ def submit(token: str):
         transaction_code=form.get("transaction_code", ""),
     )
     try:
-        response, _created = submit_response(ctx, form.getlist)
+        response, created = submit_response(ctx, form.getlist)
     except InvalidSubmission as exc:
         return _render_form(
             token,
@@ -185,7 +187,11 @@ def submit(token: str):
                 "We could not save your answers just now. Please try again in a minute; what you entered is kept below."
             ),
         )
-    return redirect(url_for("public.thanks", key=response.public_id), code=303)
+    page = redirect(url_for("public.thanks", key=response.public_id), code=303)
+    if created and response.comment:
+        # Classification and the follow-up case come after the page is sent.
+        after_response(page, record_complaint_of, response.id)
+    return page
 
 
 @bp.route("/thanks/<key>")

@@ -213,6 +213,13 @@ def record_complaint(response: Response) -> Complaint | None:
         return None
 
 
+def record_complaint_of(response_id: int) -> Complaint | None:
+    """record_complaint for a response id: runs after the thank-you page was
+    sent (see surveyapp/deferred.py)."""
+    response = db.session.get(Response, response_id)
+    return record_complaint(response) if response is not None else None
+
+
 def create_missing() -> int:
     """Complaints for stored responses with a comment but none yet (demo, imports)."""
     have = select(Complaint.response_id)

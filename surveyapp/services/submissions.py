@@ -18,7 +18,6 @@ from surveyapp.models.base import utcnow
 from surveyapp.observability import count_submission
 from surveyapp.security import encrypt_text, salted_hash
 from surveyapp.services.answers import Getter, clean_answers
-from surveyapp.services.complaints import record_complaint
 from surveyapp.services.quality import judge_on_submit, presence_errors
 from surveyapp.services.quotas import attach_response
 
@@ -211,9 +210,6 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> tuple[Response, 
             raise
         return existing, False
     count_submission()
-    # Classify with a model already in memory (~3 ms) or leave it pending;
-    # never loads a model, never raises.
-    record_complaint(response)
     return response, True
 
 
