@@ -26,4 +26,6 @@ def test_api_conforms_to_its_openapi_document(app, runs, token):  # noqa: F811
 
         check()
         checked.append(operation.label)
-    assert {"GET /index-runs", "GET /index-runs/{run_id}", "GET /indices"} <= set(checked)
+    assert {"GET /index-runs", "GET /index-runs/{run_id}", "GET /indices"} <= set(
+        checked
+    )

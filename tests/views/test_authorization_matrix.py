@@ -14,6 +14,7 @@ from surveyapp.models import Firm
 
 ROLES = [
     "anonymous",
+    "citizen",
     "interviewer",
     "firm_manager",
     "other_firm_manager",
@@ -64,6 +65,12 @@ def clients(app, db, make_user):
         "admin": ("ad", "admin", None),
     }
     result = {"anonymous": (app.test_client(), {})}
+    # A citizen: anonymous, but with the device cookie and session a
+    # questionnaire page gives.
+    citizen = app.test_client()
+    citizen.get("/")
+    citizen.set_cookie("sa_device", "0123456789abcdef0123456789abcdef")
+    result["citizen"] = (citizen, {})
     for role, (name, kind, firm) in users.items():
         make_user(name, kind, firm=firm)
         client = app.test_client()
@@ -89,13 +96,13 @@ def _expectations(endpoint: str, role: str) -> set[int] | None:
     if endpoint.startswith(PUBLIC_PREFIXES) or endpoint in OPEN_OFFICE:
         return None
     if endpoint.startswith("office."):
-        if role in ("anonymous", "api_token"):
+        if role in ("anonymous", "citizen", "api_token"):
             return {302}
         if role in ("interviewer", "firm_manager", "other_firm_manager"):
             return {403}
         return None
     if endpoint.startswith("firm."):
-        if role in ("anonymous", "api_token"):
+        if role in ("anonymous", "citizen", "api_token"):
             return {302}
         if role in ("analyst", "admin"):
             return {403}

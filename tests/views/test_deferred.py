@@ -8,7 +8,9 @@ from surveyapp.models import Complaint, Response
 from tests.conftest import full_answers, ticket_from
 
 
-def test_complaint_is_recorded_only_once_the_response_is_closed(client, db, survey_path):
+def test_complaint_is_recorded_only_once_the_response_is_closed(
+    client, db, survey_path
+):
     path = survey_path()
     ticket = ticket_from(client.get(path).get_data(as_text=True))
     data = {"ticket": ticket, **full_answers(1, q_complaint="窗口排队一个多小时没人管")}

@@ -1,0 +1,88 @@
+"""Security headers, cookie flags and CSRF on every form."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveyapp import create_app
+from surveyapp.extensions import db as _db
+from tests.conftest import full_answers, ticket_from
+
+
+def test_security_headers_on_every_page(client, survey_path):
+    for path in (survey_path(), "/", "/office/login", "/no/such/page"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        script_src = [d for d in csp.split(";") if "script-src" in d][0]
+        assert "unsafe-inline" not in script_src and "'self'" in script_src
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_production_cookies_are_secure_httponly_samesite(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret-of-some-length")
+    monkeypatch.setenv("HASH_SALT", "a-production-salt-of-some-length")
+    app = create_app(
+        {
+            "ENV_NAME": "production",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+            "SECRET_KEY": "a-production-secret-of-some-length",
+            "HASH_SALT": "a-production-salt-of-some-length",
+        }
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    response = app.test_client().get("/office/login")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Strict-Transport-Security" in response.headers
+
+
+@pytest.fixture()
+def csrf_app(app, db):
+    """The test app with CSRF protection on, as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield app
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_forms_without_csrf_token_are_refused(csrf_app, demo, survey_path, make_user):
+    from sqlalchemy import func, select
+
+    from surveyapp.models import Response
+
+    client = csrf_app.test_client()
+    path = survey_path()
+    html = client.get(path).get_data(as_text=True)
+    data = {"ticket": ticket_from(html), **full_answers(4)}
+    refused = client.post(path, data=data)
+    assert refused.status_code == 400
+    assert "表单已过期" in refused.get_data(as_text=True)
+    assert _db.session.scalar(select(func.count(Response.id))) == 0
+    token = html.split('name="csrf_token" value="')[1].split('"')[0]
+    accepted = client.post(path, data={**data, "csrf_token": token})
+    assert accepted.status_code == 303
+    make_user("clerk", "analyst")
+    login = client.post(
+        "/office/login", data={"username": "clerk", "password": "correct horse battery"}
+    )
+    assert login.status_code == 400
+
+
+def test_every_post_route_requires_csrf(csrf_app):
+    """With CSRF on, every POST route refuses a request without a token (400),
+    except the API, which uses bearer tokens and no cookies."""
+    client = csrf_app.test_client()
+    checked = 0
+    for rule in csrf_app.url_map.iter_rules():
+        if "POST" not in (rule.methods or ()) or rule.endpoint.startswith("api."):
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "x")
+        response = client.post(url, data={"x": "1"})
+        assert response.status_code in (400, 404), (rule.endpoint, response.status_code)
+        checked += 1
+    assert checked > 10
