@@ -103,6 +103,10 @@ def prepare_database(env: dict[str, str]) -> str:
 class Server:
     def __init__(self, app: str, env: dict[str, str], cwd: Path = ROOT):
         self.port = free_port()
+        # The app logs one JSON line per request: to a file, never a pipe that fills.
+        self.log = tempfile.TemporaryFile()
+        # The app logs one JSON line per request: to a file, never a pipe that fills.
+        self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
@@ -115,7 +119,7 @@ class Server:
             cwd=cwd,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -125,9 +129,8 @@ class Server:
                 return
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(
-                        self.proc.stderr.read().decode()[-2000:]
-                    ) from None
+                    self.log.seek(0)
+                    raise RuntimeError(self.log.read().decode()[-2000:]) from None
                 time.sleep(0.2)
         raise RuntimeError("server did not start")
 

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
@@ -69,12 +70,36 @@ def _device_id() -> str:
     return device
 
 
+# A published version never changes, so its blank questions render once per
+# language and process; the hot page then only fills in the ticket and token.
+_BLANK_QUESTIONS: dict[tuple[int, str], Markup] = {}
+
+
+def blank_questions(version) -> Markup:
+    key = (version.id, current_language())
+    html = _BLANK_QUESTIONS.get(key)
+    if html is None:
+        html = Markup(
+            render_template(
+                "public/_questions.html",
+                definition=version.definition,
+                values=MultiDict(),
+                errors={},
+            )
+        )
+        _BLANK_QUESTIONS[key] = html
+    return html
+
+
 def _render_form(
     token, target: SurveyTarget, *, values=None, errors=None, status=200, message=None
 ):
     return (
         render_template(
             "public/questionnaire.html",
+            blank_questions=None
+            if values or errors
+            else blank_questions(target.version),
             token=token,
             target=target,
             definition=target.version.definition,
