@@ -148,7 +148,9 @@ class OneCheck:
     quality_score: float = 1.0
 
 
-def _col(frame: pd.DataFrame, name: str, default: object) -> pd.Series:
+def _col(frame: pd.DataFrame | Mapping, name: str, default: object) -> pd.Series:
+    if isinstance(frame, Mapping):  # assess_one's single response, no DataFrame
+        return pd.Series([frame.get(name, default)], dtype=object)
     if name in frame.columns:
         return frame[name].reset_index(drop=True)
     return pd.Series([default] * len(frame), dtype=object)
@@ -192,14 +194,16 @@ def _straightline_severity(
 
 
 def _request_signals(
-    frame: pd.DataFrame, grid: np.ndarray | None, s: QualitySettings
+    frame: pd.DataFrame | Mapping, grid: np.ndarray | None, s: QualitySettings
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Signals needing no other response: (codes, severities, diagnostics)."""
-    n = len(frame)
+    """Signals needing no other response: (codes, severities, diagnostics).
+    `frame` is a batch, or one response as a mapping (assess_one)."""
+    single = isinstance(frame, Mapping)
+    n = 1 if single else len(frame)
     codes: dict[str, np.ndarray] = {}
     extra: dict[str, np.ndarray] = {}
     codes["honeypot"] = _bool(_col(frame, "honeypot_filled", False))
-    if "user_agent_family" in frame.columns:
+    if "user_agent_family" in (frame if single else frame.columns):
         automated, unknown = sig.automated_agent(_col(frame, "user_agent_family", ""))
     else:
         automated = unknown = np.zeros(n, dtype=bool)
@@ -245,9 +249,8 @@ def assess_one(
     straightline, token age, transaction code. Batch signals (relative speed,
     duplicates, bursts, text, hours) are left to ``assess``."""
     s = settings or QualitySettings()
-    frame = pd.DataFrame([dict(response)])
     grid = None if grid_row is None else np.asarray(grid_row, dtype=float)[None, :]
-    codes, severity, _ = _request_signals(frame, grid, s)
+    codes, severity, _ = _request_signals(dict(response), grid, s)
     level, score, verdict, reasons = _combine(codes, severity)
     return OneCheck(str(verdict[0]), reasons[0], float(score[0]))
 
