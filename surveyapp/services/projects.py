@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from surveyapp.extensions import db
 from surveyapp.models import Firm, Hall, QuestionnaireVersion, ServiceItem, User
@@ -140,14 +142,38 @@ def project_for_user(project_id: int, user: User) -> SurveyProject:
     raise NotYours(project_id)
 
 
+# Which project a hall's responses attach to is asked on every page view and
+# submission but changes only when an admin edits a project: remembered per
+# process for ACTIVE_PROJECT_TTL seconds, and forgotten at once when this
+# process flushes a change to any project. Another worker may keep the old
+# answer for up to the TTL.
+ACTIVE_PROJECT_TTL = 30.0
+_active_cache: dict[tuple[int, date], tuple[float, int | None]] = {}
+
+
+def forget_active_projects() -> None:
+    _active_cache.clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_on_project_change(session, _flush_context) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, SurveyProject) for obj in changed):
+        forget_active_projects()
+
+
 def active_project_for(hall_id: int, day: date | None = None) -> SurveyProject | None:
     """The project a response in `hall_id` on `day` belongs to: active, the
     hall in scope, the day within the period. When waves overlap, the one
     that started last wins (documented rule)."""
     day = day or local_today()
+    now = time.monotonic()
+    cached = _active_cache.get((hall_id, day))
+    if cached is not None and cached[0] > now:
+        return db.session.get(SurveyProject, cached[1]) if cached[1] else None
     from surveyapp.models.sampling import project_halls
 
-    return db.session.scalar(
+    project = db.session.scalar(
         select(SurveyProject)
         .join(project_halls, project_halls.c.project_id == SurveyProject.id)
         .where(
@@ -159,6 +185,11 @@ def active_project_for(hall_id: int, day: date | None = None) -> SurveyProject |
         .order_by(SurveyProject.period_start.desc(), SurveyProject.id.desc())
         .limit(1)
     )
+    _active_cache[(hall_id, day)] = (
+        now + ACTIVE_PROJECT_TTL,
+        project.id if project else None,
+    )
+    return project
 
 
 def in_fieldwork(project: SurveyProject, day: date | None = None) -> bool:

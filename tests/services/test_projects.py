@@ -320,3 +320,18 @@ def test_neyman_takes_standard_deviations_from_the_previous_wave(demo):
         "nr": 30,
         "hf": 0,
     }
+
+
+def test_active_project_lookup_is_remembered_and_forgotten_on_change(demo):
+    from surveyapp.services import projects
+    from tests import firm_factories
+
+    hall_id = firm_factories.hall().id
+    assert projects.active_project_for(hall_id) is None
+    assert projects._active_cache  # the answer "no project" is remembered ...
+    project = firm_factories.make_project("CACHE1")
+    # ... and forgotten as soon as a project changes in this process.
+    assert projects.active_project_for(hall_id).id == project.id
+    project.active = False
+    demo.session.commit()
+    assert projects.active_project_for(hall_id) is None
