@@ -2,55 +2,30 @@
 
 from __future__ import annotations
 
-import shutil
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
-from surveyapp import create_app
 from surveyapp.extensions import db
+from tests.browser.live import ARTIFACTS, CHROMIUM, live_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 pytestmark = pytest.mark.browser
+
+
+def _firm_project() -> int:
+    from surveyapp.services.users import create_user
+    from tests.firm_factories import HALL, make_project
+
+    project = make_project(targets={(HALL, "nr", "", ""): 40, (HALL, "hf", "", ""): 12})
+    project.cells[0].completed = 31
+    db.session.commit()
+    create_user("m1", "correct horse battery", "firm_manager", firm_id=project.firm_id)
+    return project.id
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (make browser installs it)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     path = tmp_path_factory.mktemp("firm-browser") / "browser.db"
-    app = create_app(
-        {
-            "ENV_NAME": "testing",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-            "WTF_CSRF_ENABLED": True,
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        from surveyapp.services.demo import seed_demo
-        from surveyapp.services.users import create_user
-        from tests.firm_factories import HALL, make_project
-
-        seed_demo(0)
-        project = make_project(
-            targets={(HALL, "nr", "", ""): 40, (HALL, "hf", "", ""): 12}
-        )
-        project.cells[0].completed = 31
-        db.session.commit()
-        create_user(
-            "m1", "correct horse battery", "firm_manager", firm_id=project.firm_id
-        )
-        project_id = project.id
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", project_id
-    server.shutdown()
+    with live_app(path, _firm_project) as (_app, base, project_id):
+        yield base, project_id
 
 
 def test_dashboard_fits_a_phone(live_server):

@@ -3,48 +3,20 @@
 from __future__ import annotations
 
 import io
-import shutil
-import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from surveyapp import create_app
 from surveyapp.extensions import db
+from tests.browser.live import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (make browser installs it)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    path = tmp_path_factory.mktemp("browser") / "browser.db"
-    app = create_app(
-        {
-            "ENV_NAME": "testing",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-            "WTF_CSRF_ENABLED": True,
-            "PUBLIC_BASE_URL": "",
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        from surveyapp.services.demo import seed_demo
-
-        seed_demo(0)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = base
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, base
-    server.shutdown()
+    with live_app(tmp_path_factory.mktemp("browser") / "browser.db") as (app, base, _):
+        yield app, base
 
 
 @pytest.fixture()
@@ -54,14 +26,7 @@ def phone(live_server):
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=CHROMIUM_ARGS,
         )
         context = browser.new_context(
             viewport={"width": 360, "height": 740},
