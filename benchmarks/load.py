@@ -70,6 +70,19 @@ def base_env(database_url: str) -> dict[str, str]:
     return env
 
 
+def in_app(code: str, env: dict[str, str]) -> str:
+    """Run Python `code` against the benchmark's database; return what it printed."""
+    out = subprocess.run(
+        [str(BIN / "python"), "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout
+
+
 def prepare_database(env: dict[str, str]) -> str:
     """Migrate, load the demo and return one window's questionnaire path."""
     flask = str(BIN / "flask")
@@ -89,15 +102,7 @@ def prepare_database(env: dict[str, str]) -> str:
         "    hall = db.session.query(Hall).filter_by(code='H450900').one()\n"
         "    print(hall_codes(hall, 'http://x')[1].url.removeprefix('http://x'))\n"
     )
-    out = subprocess.run(
-        [str(BIN / "python"), "-c", code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
+    return in_app(code, env).strip().splitlines()[-1]
 
 
 class Server:
@@ -303,16 +308,10 @@ def stored_public_ids(env: dict[str, str]) -> set[str]:
         "    for (k,) in db.session.query(Response.public_id):\n"
         "        print(k)\n"
     )
-    out = subprocess.run(
-        [str(BIN / "python"), "-c", code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
     return {
-        line for line in out.stdout.split() if line and not line.startswith("demo-")
+        line
+        for line in in_app(code, env).split()
+        if line and not line.startswith("demo-")
     }
 
 
