@@ -395,7 +395,8 @@ def _campaign(rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def evaluate(frame: pd.DataFrame, result: pd.DataFrame) -> dict:
-    """Recall per attack, false flags on genuine, precision per reason code."""
+    """Recall per attack, false flags on genuine, and per reason code: how
+    often it fires on each attack, and its decisive hits on genuine/attack."""
     detected = result["verdict"] != "ok"
     kind = frame["kind"].to_numpy()
     genuine = kind == "genuine"
@@ -414,18 +415,61 @@ def evaluate(frame: pd.DataFrame, result: pd.DataFrame) -> dict:
         float((~genuine[detected.to_numpy()]).mean()), 4
     )
     codes = [c for c in result.columns if result[c].dtype == bool]
-    figures["precision_by_reason"] = {}
-    figures["genuine_flag_reasons"] = {}
     decisive = detected.to_numpy()
+    # code -> [genuine, attack] responses not ok that carry the code
+    figures["decisive_by_reason"] = {}
+    figures["signal_rate"] = {k: {} for k in figures["recall"]}
     for c in codes:
-        hit = result[c].to_numpy() & decisive
+        fired = result[c].to_numpy()
+        hit = fired & decisive
         if hit.any():
-            figures["precision_by_reason"][c] = round(float((~genuine[hit]).mean()), 4)
-        g_hits = int((result[c].to_numpy() & decisive & genuine).sum())
-        if g_hits:
-            figures["genuine_flag_reasons"][c] = g_hits
+            figures["decisive_by_reason"][c] = [
+                int((hit & genuine).sum()),
+                int((hit & ~genuine).sum()),
+            ]
+        for k in figures["signal_rate"]:
+            rate = float(fired[kind == k].mean())
+            if rate:
+                figures["signal_rate"][k][c] = rate
+    sets = result["reasons"][detected & genuine].map("+".join).value_counts()
+    figures["genuine_reason_sets"] = {str(k): int(v) for k, v in sets.items()}
     figures["counts"] = {k: int((kind == k).sum()) for k in sorted(set(kind))}
     return figures
+
+
+def _by_reason(runs: list[dict]) -> dict:
+    """Decisive hits per reason over all seeds, most genuine flags first."""
+    total: dict[str, list[int]] = {}
+    for r in runs:
+        for c, (g, a) in r["decisive_by_reason"].items():
+            total.setdefault(c, [0, 0])
+            total[c][0] += g
+            total[c][1] += a
+    return {
+        c: {"genuine": g, "attack": a, "precision": round(a / (g + a), 4)}
+        for c, (g, a) in sorted(total.items(), key=lambda kv: -kv[1][0])
+    }
+
+
+def _summed(runs: list[dict], key: str, top: int = 15) -> dict:
+    total: dict[str, int] = {}
+    for r in runs:
+        for k, v in r[key].items():
+            total[k] = total.get(k, 0) + v
+    return dict(sorted(total.items(), key=lambda kv: -kv[1])[:top])
+
+
+def _signal_rates(runs: list[dict]) -> dict:
+    """Per attack, the mean share of its responses on which each code fired
+    (whatever the verdict): which signals do the catching."""
+    out = {}
+    for k in runs[0]["signal_rate"]:
+        seen = sorted({c for r in runs for c in r["signal_rate"][k]})
+        rates = {
+            c: np.mean([r["signal_rate"][k].get(c, 0) for r in runs]) for c in seen
+        }
+        out[k] = {c: round(float(v), 4) for c, v in rates.items()}
+    return out
 
 
 def _mean_min(runs: list[dict], key: str) -> dict:
@@ -446,17 +490,16 @@ def _sweep(
         evaluate(frame, assess(frame.drop(columns=["kind"]), grid, settings))
         for frame, grid in months
     ]
-    return {
-        "genuine_flagged_rate": round(
-            float(np.mean([r["genuine_flagged_rate"] for r in runs])), 4
-        ),
-        "recall_straightline": round(
-            float(np.mean([r["recall"]["straightline"] for r in runs])), 4
-        ),
-        "recall_speeder": round(
-            float(np.mean([r["recall"]["speeder"] for r in runs])), 4
-        ),
+    genuine = [r["genuine_flagged_rate"] for r in runs]
+    out = {
+        "genuine_flagged_rate": round(float(np.mean(genuine)), 4),
+        "genuine_flagged_rate_max": round(float(np.max(genuine)), 4),
     }
+    for k in ("straightline", "speeder"):
+        recall = [r["recall"][k] for r in runs]
+        out[f"recall_{k}"] = round(float(np.mean(recall)), 4)
+        out[f"recall_{k}_min"] = round(float(np.min(recall)), 4)
+    return out
 
 
 def main(seeds: tuple[int, ...] = (1, 2, 3, 4, 5)) -> dict:
@@ -503,10 +546,6 @@ def main(seeds: tuple[int, ...] = (1, 2, 3, 4, 5)) -> dict:
             settings.text_min_chars,
         )
         text_s[f"text_10k_{name}_comments"] = round(clock.perf_counter() - t, 3)
-    reasons: dict[str, int] = {}
-    for r in runs:
-        for k, v in r["genuine_flag_reasons"].items():
-            reasons[k] = reasons.get(k, 0) + v
     figures = {
         "seeds": list(seeds),
         "recall": _mean_min(runs, "recall"),
@@ -514,13 +553,15 @@ def main(seeds: tuple[int, ...] = (1, 2, 3, 4, 5)) -> dict:
         "genuine_flagged_rate": {
             "mean": round(float(np.mean(genuine)), 4),
             "max": round(float(np.max(genuine)), 4),
+            "per_seed": genuine,
         },
         "genuine_rejected_rate_max": max(r["genuine_rejected_rate"] for r in runs),
         "precision_overall": _mean_min(
             [{"p": {"all": r["precision_overall"]}} for r in runs], "p"
         )["all"],
-        "precision_by_reason_seed1": runs[0]["precision_by_reason"],
-        "genuine_flag_reasons_all_seeds": reasons,
+        "by_reason_all_seeds": _by_reason(runs),
+        "genuine_reason_sets_all_seeds": _summed(runs, "genuine_reason_sets"),
+        "signal_rate_by_attack_mean": _signal_rates(runs),
         "counts_seed1": runs[0]["counts"],
         "sensitivity_satisfaction_4.4": {
             "genuine_flagged_rate": happy["genuine_flagged_rate"],
