@@ -74,9 +74,9 @@ def db(app):
 
 
 def _clear(database) -> None:
-    from surveyapp.services.projects import forget_active_projects
+    from surveyapp.services.memory import forget_all
 
-    forget_active_projects()  # rows go without the ORM seeing them
+    forget_all()  # rows go without the ORM seeing them
     tables = list(reversed(database.metadata.sorted_tables))
     with database.engine.begin() as conn:
         if conn.dialect.name == "postgresql":

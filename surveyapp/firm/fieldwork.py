@@ -120,7 +120,7 @@ def interview_submit(project_id: int, hall_id: int):
         },
     )
     try:
-        response, created = submit_response(ctx, form.getlist)
+        stored = submit_response(ctx, form.getlist)
     except InvalidSubmission as exc:
         return _render_form(
             project,
@@ -145,13 +145,13 @@ def interview_submit(project_id: int, hall_id: int):
                 "is kept below."
             ),
         )
-    if response.over_quota:
+    if stored.over_quota:
         flash(_("Saved, but the cell was already full: kept as over quota."), "error")
     else:
         flash(_("Saved. Ready for the next respondent."), "success")
     page = redirect(
         url_for("firm.interview", project_id=project.id, hall_id=hall_id), code=303
     )
-    if created and response.comment:
-        after_response(page, record_complaint_of, response.id)
+    if stored.created and stored.has_comment:
+        after_response(page, record_complaint_of, stored.id)
     return page

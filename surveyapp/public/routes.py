@@ -179,7 +179,7 @@ def submit(token: str):
         transaction_code=form.get("transaction_code", ""),
     )
     try:
-        response, created = submit_response(ctx, form.getlist)
+        stored = submit_response(ctx, form.getlist)
     except InvalidSubmission as exc:
         return _render_form(
             token,
@@ -212,10 +212,10 @@ def submit(token: str):
                 "We could not save your answers just now. Please try again in a minute; what you entered is kept below."
             ),
         )
-    page = redirect(url_for("public.thanks", key=response.public_id), code=303)
-    if created and response.comment:
+    page = redirect(url_for("public.thanks", key=stored.public_id), code=303)
+    if stored.created and stored.has_comment:
         # Classification and the follow-up case come after the page is sent.
-        after_response(page, record_complaint_of, response.id)
+        after_response(page, record_complaint_of, stored.id)
     return page
 
 

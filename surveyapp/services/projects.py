@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from surveyapp.extensions import db
 from surveyapp.models import Firm, Hall, QuestionnaireVersion, ServiceItem, User
@@ -20,6 +18,7 @@ from surveyapp.models.sampling import (
     SurveyProject,
 )
 from surveyapp.models.users import ROLE_FIRM_MANAGER, ROLE_INTERVIEWER
+from surveyapp.services.memory import MISSING, ProcessMemory, attach, detached_copy
 
 
 class ProjectError(ValueError):
@@ -148,18 +147,7 @@ def project_for_user(project_id: int, user: User) -> SurveyProject:
 # process flushes a change to any project. Another worker may keep the old
 # answer for up to the TTL.
 ACTIVE_PROJECT_TTL = 30.0
-_active_cache: dict[tuple[int, date], tuple[float, int | None]] = {}
-
-
-def forget_active_projects() -> None:
-    _active_cache.clear()
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_on_project_change(session, _flush_context) -> None:
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, SurveyProject) for obj in changed):
-        forget_active_projects()
+_active_projects = ProcessMemory(ACTIVE_PROJECT_TTL, (SurveyProject,))
 
 
 def active_project_for(hall_id: int, day: date | None = None) -> SurveyProject | None:
@@ -167,10 +155,9 @@ def active_project_for(hall_id: int, day: date | None = None) -> SurveyProject |
     hall in scope, the day within the period. When waves overlap, the one
     that started last wins (documented rule)."""
     day = day or local_today()
-    now = time.monotonic()
-    cached = _active_cache.get((hall_id, day))
-    if cached is not None and cached[0] > now:
-        return db.session.get(SurveyProject, cached[1]) if cached[1] else None
+    cached = _active_projects.get((hall_id, day))
+    if cached is not MISSING:
+        return attach(db.session, cached)
     from surveyapp.models.sampling import project_halls
 
     project = db.session.scalar(
@@ -185,10 +172,7 @@ def active_project_for(hall_id: int, day: date | None = None) -> SurveyProject |
         .order_by(SurveyProject.period_start.desc(), SurveyProject.id.desc())
         .limit(1)
     )
-    _active_cache[(hall_id, day)] = (
-        now + ACTIVE_PROJECT_TTL,
-        project.id if project else None,
-    )
+    _active_projects.put((hall_id, day), detached_copy(project))
     return project
 
 

@@ -10,6 +10,12 @@ from sqlalchemy import func, select
 from surveyapp.extensions import db
 from surveyapp.models import Hall, Questionnaire, QuestionnaireVersion, Window
 from surveyapp.models.base import utcnow
+from surveyapp.services.memory import (
+    MISSING,
+    ProcessMemory,
+    attach,
+    detached_copy,
+)
 from surveyapp.services.qr import InvalidCode, parse_token
 
 QUESTION_KINDS = ("rating5", "grid", "single", "multi", "scale10", "text")
@@ -82,19 +88,42 @@ class SurveyTarget:
     version: QuestionnaireVersion
 
 
+# Every page view and submission resolves its QR token; the answer changes
+# only when an admin edits a hall or window or publishes a version, so it is
+# remembered per process (services/memory.py).
+TARGET_TTL = 30.0
+_targets = ProcessMemory(
+    TARGET_TTL, (Hall, Window, Questionnaire, QuestionnaireVersion)
+)
+
+
 def resolve_token(token: str) -> SurveyTarget:
     """The hall, window and current published version a QR token opens."""
     target = parse_token(token)
+    key = (target.hall_id, target.window_id, target.questionnaire_id)
+    remembered = _targets.get(key)
+    if remembered is MISSING:
+        found = _load_target(target)
+        _targets.put(key, found and tuple(map(detached_copy, found)))
+        remembered = found
+    elif remembered is not None:
+        remembered = tuple(attach(db.session, copy) for copy in remembered)
+    if remembered is None:
+        raise InvalidCode(token)
+    return SurveyTarget(*remembered)
+
+
+def _load_target(target) -> tuple | None:
     hall = db.session.get(Hall, target.hall_id)
     window = db.session.get(Window, target.window_id) if target.window_id else None
     version = current_version(target.questionnaire_id)
     if hall is None or not hall.active or version is None:
-        raise InvalidCode(token)
+        return None
     if target.window_id and (
         window is None or window.hall_id != hall.id or not window.active
     ):
-        raise InvalidCode(token)
-    return SurveyTarget(hall, window, version)
+        return None
+    return hall, window, version
 
 
 def conditional_css(version_id: int) -> str | None:

@@ -18,6 +18,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.observability import count_submission
 from surveyapp.security import encrypt_text, salted_hash
 from surveyapp.services.answers import Getter, clean_answers
+from surveyapp.services.memory import MISSING, ProcessMemory, attach, detached_copy
 from surveyapp.services.quality import judge_on_submit, presence_errors
 from surveyapp.services.quotas import attach_response
 
@@ -113,14 +114,27 @@ def ua_family(user_agent: str) -> str:
     return "other"
 
 
+# The service items a form offers change only when an admin edits them
+# (services/memory.py).
+_service_items = ProcessMemory(30.0, (Hall, Window, ServiceItem))
+
+
 def service_items_for(hall: Hall, window: Window | None) -> list[ServiceItem]:
+    """The window's service items, else every item of the hall's windows."""
+    key = (hall.id, window.id if window is not None else None)
+    remembered = _service_items.get(key)
+    if remembered is not MISSING:
+        return [attach(db.session, copy) for copy in remembered]
     if window is not None and window.service_items:
-        return list(window.service_items)
-    seen: dict[int, ServiceItem] = {}
-    for w in hall.windows:
-        for item in w.service_items:
-            seen.setdefault(item.id, item)
-    return sorted(seen.values(), key=lambda item: item.code)
+        items = list(window.service_items)
+    else:
+        seen: dict[int, ServiceItem] = {}
+        for w in hall.windows:
+            for item in w.service_items:
+                seen.setdefault(item.id, item)
+        items = sorted(seen.values(), key=lambda item: item.code)
+    _service_items.put(key, tuple(map(detached_copy, items)))
+    return items
 
 
 def validate_submission(
@@ -153,12 +167,11 @@ def validate_submission(
     return answers, errors, item, phone, consent
 
 
-def submit_response(ctx: SubmissionContext, getlist: Getter) -> tuple[Response, bool]:
-    """Validate and store one response. Returns (response, created); a retry
-    with the same ticket returns the stored response instead of a second one."""
-    existing = find_by_key(ctx.ticket.key)
-    if existing is not None:
-        return existing, False
+def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
+    """Validate and store one response in one short transaction. A retry with
+    the same ticket (the idempotency key) returns the stored response instead
+    of a second one: the unique public_id refuses the second row and the
+    whole attempt, quota claim included, is rolled back."""
     if ctx.ticket.version_id != ctx.version.id:
         raise InvalidTicket("version")
     answers, errors, item, phone, consent = validate_submission(ctx, getlist)
@@ -194,23 +207,48 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> tuple[Response, 
         answers=answers,
         comment=comment,
     )
-    db.session.add(response)
-    # The cheap quality verdict comes before the quota claim; it never raises.
-    judge_on_submit(response, ctx)
-    # Attach to a survey project and claim a quota place with a conditional
-    # UPDATE in this same transaction (see services/quotas.py).
-    attach_response(response, ctx)
     try:
+        db.session.add(response)
+        # The cheap quality verdict comes before the quota claim; it never raises.
+        judge_on_submit(response, ctx)
+        # Attach to a survey project and claim a quota place with a conditional
+        # UPDATE in this same transaction (see services/quotas.py).
+        attach_response(response, ctx)
+        db.session.flush()
+        # Read before the commit expires the row (no reload query after it).
+        stored = Stored.of(response, created=True)
         db.session.commit()
     except IntegrityError:
-        # A concurrent retry with the same ticket won the race: return its row.
+        # The same ticket was stored before (a retry, or a concurrent one
+        # that won the race): return that row.
         db.session.rollback()
         existing = find_by_key(ctx.ticket.key)
         if existing is None:
             raise
-        return existing, False
+        return Stored.of(existing, created=False)
     count_submission()
-    return response, True
+    return stored
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the caller needs of a stored response, read before the commit."""
+
+    id: int
+    public_id: str
+    has_comment: bool
+    over_quota: bool
+    created: bool
+
+    @classmethod
+    def of(cls, response: Response, created: bool) -> Stored:
+        return cls(
+            response.id,
+            response.public_id,
+            bool(response.comment),
+            bool(response.over_quota),
+            created,
+        )
 
 
 def find_by_key(key: str) -> Response | None:

@@ -328,7 +328,7 @@ def test_active_project_lookup_is_remembered_and_forgotten_on_change(demo):
 
     hall_id = firm_factories.hall().id
     assert projects.active_project_for(hall_id) is None
-    assert projects._active_cache  # the answer "no project" is remembered ...
+    assert len(projects._active_projects)  # the answer "no project" is remembered ...
     project = firm_factories.make_project("CACHE1")
     # ... and forgotten as soon as a project changes in this process.
     assert projects.active_project_for(hall_id).id == project.id
