@@ -520,6 +520,7 @@ def main(seeds: tuple[int, ...] = (1, 2, 3, 4, 5)) -> dict:
         for name, values in (
             ("fast_ratio", (0.45, 0.5, 0.55, 0.6)),
             ("speeder_ratio", (0.25, 0.3, 1 / 3)),
+            ("straightline_flag_inner", (False, True)),
         )
     }
     # honest sensitivity: a more satisfied population has more all-5 grids

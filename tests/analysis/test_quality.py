@@ -241,6 +241,34 @@ def test_straightline_is_a_note_alone_and_a_flag_with_speed() -> None:
     assert out.loc[1, "verdict"] == "flagged"  # 16 identical answers
 
 
+def test_straightline_alone_is_flagged_on_the_midpoint_only() -> None:
+    n = 40
+    grid = varied_grid(n)
+    grid[1] = 3  # all "一般": the midpoint, flagged on its own
+    grid[2] = 4  # all "满意": like all-5, a note at normal speed
+    grid[3] = 2  # all "不满意": a note at normal speed
+    grid[4] = 4  # all "满意" and fast: flagged
+    duration = np.full(n, 80.0)
+    duration[4] = 35.0
+    frame = make_frame(n, duration_s=duration)
+    out = assess(frame, grid)
+    assert out.loc[1:4, "straightline"].all()
+    assert out.loc[1:4, "verdict"].tolist() == ["flagged", "ok", "ok", "flagged"]
+    older = assess(frame, grid, QualitySettings(straightline_flag_inner=True))
+    assert (older.loc[1:4, "verdict"] == "flagged").all()
+    off = assess(frame, grid, QualitySettings(straightline_flag_midpoint=False))
+    assert off.loc[1:4, "verdict"].tolist() == ["ok", "ok", "ok", "flagged"]
+
+
+def test_straightline_midpoint_follows_the_scale() -> None:
+    good = make_frame(1).iloc[0].to_dict()
+    seven = QualitySettings(scale_max=7.0)
+    assert assess_one(good, [4] * 10, seven).verdict == "flagged"
+    assert assess_one(good, [3] * 10, seven).verdict == "ok"
+    even = QualitySettings(scale_max=4.0)  # 1-4 has no middle option
+    assert {assess_one(good, [v] * 10, even).verdict for v in (1, 2, 3, 4)} == {"ok"}
+
+
 def test_duplicate_device_chain() -> None:
     n = 10
     device = [f"d{i}" for i in range(n)]
@@ -362,6 +390,7 @@ def test_assess_one_request_checks() -> None:
     midpoint = assess_one(good, [3] * 10)
     assert midpoint.verdict == "flagged"
     assert assess_one(good, [5] * 10).verdict == "ok"
+    assert assess_one(good, [4] * 10).verdict == "ok"
     assert assess_one(dict(good, user_agent_family="curl")).verdict == "rejected"
 
 
