@@ -88,6 +88,14 @@ def _clear(database) -> None:
 
 
 @pytest.fixture()
+def csrf_app(app, db):
+    """The test app with CSRF protection on, as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield app
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture()
 def client(app, db):
     return app.test_client()
 

@@ -10,9 +10,11 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
@@ -22,8 +24,14 @@ from surveyapp.extensions import db, limiter
 from surveyapp.i18n import current_language
 from surveyapp.public import bp
 from surveyapp.services.complaints import record_complaint_of
+from surveyapp.services.memory import MISSING, ProcessMemory
 from surveyapp.services.qr import InvalidCode
-from surveyapp.services.questionnaires import SurveyTarget, resolve_token
+from surveyapp.services.questionnaires import (
+    TARGET_ROWS,
+    TARGET_TTL,
+    SurveyTarget,
+    resolve_token,
+)
 from surveyapp.services.submissions import (
     InvalidSubmission,
     InvalidTicket,
@@ -91,9 +99,51 @@ def blank_questions(version) -> Markup:
     return html
 
 
+# The blank form of one QR code in one language is the same page for every
+# citizen but for the CSRF token and the ticket: it renders once per process
+# with placeholders (forgotten with the rows it shows, services/memory.py),
+# and each request fills in its own two values.
+_CSRF_SLOT = "\x00csrf\x00"
+_TICKET_SLOT = "\x00ticket\x00"
+_blank_pages = ProcessMemory(TARGET_TTL, TARGET_ROWS)
+
+
+def _blank_page(token, target: SurveyTarget) -> str:
+    key = (token, current_language())
+    page = _blank_pages.get(key)
+    if page is MISSING:
+        page = _blank_pages.put(
+            key,
+            render_template(
+                "public/questionnaire.html",
+                blank_questions=blank_questions(target.version),
+                token=token,
+                target=target,
+                definition=target.version.definition,
+                service_items=service_items_for(target.hall, target.window),
+                ticket=_TICKET_SLOT,
+                csrf_token=lambda: _CSRF_SLOT,
+                values=MultiDict(),
+                errors={},
+                message=None,
+            ),
+        )
+    return page.replace(_CSRF_SLOT, generate_csrf()).replace(
+        _TICKET_SLOT, issue_ticket(target.version.id)
+    )
+
+
 def _render_form(
     token, target: SurveyTarget, *, values=None, errors=None, status=200, message=None
 ):
+    if (
+        values is None
+        and errors is None
+        and message is None
+        and not request.args.get("rt")
+        and "_flashes" not in session
+    ):
+        return _blank_page(token, target), status
     return (
         render_template(
             "public/questionnaire.html",

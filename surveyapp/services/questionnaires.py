@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
-from surveyapp.models import Hall, Questionnaire, QuestionnaireVersion, Window
+from surveyapp.models import (
+    Hall,
+    Questionnaire,
+    QuestionnaireVersion,
+    ServiceItem,
+    Window,
+)
 from surveyapp.models.base import utcnow
 from surveyapp.services.memory import (
     MISSING,
@@ -92,9 +98,9 @@ class SurveyTarget:
 # only when an admin edits a hall or window or publishes a version, so it is
 # remembered per process (services/memory.py).
 TARGET_TTL = 30.0
-_targets = ProcessMemory(
-    TARGET_TTL, (Hall, Window, Questionnaire, QuestionnaireVersion)
-)
+# What a QR code's page shows: remembering any of it watches these models.
+TARGET_ROWS = (Hall, Window, ServiceItem, Questionnaire, QuestionnaireVersion)
+_targets = ProcessMemory(TARGET_TTL, TARGET_ROWS)
 
 
 def resolve_token(token: str) -> SurveyTarget:

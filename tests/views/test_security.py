@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from surveyapp import create_app
 from surveyapp.extensions import db as _db
 from tests.conftest import full_answers, ticket_from
@@ -38,14 +36,6 @@ def test_production_cookies_are_secure_httponly_samesite(monkeypatch, tmp_path):
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Strict-Transport-Security" in response.headers
-
-
-@pytest.fixture()
-def csrf_app(app, db):
-    """The test app with CSRF protection on, as in production."""
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield app
-    app.config["WTF_CSRF_ENABLED"] = False
 
 
 def test_forms_without_csrf_token_are_refused(csrf_app, demo, survey_path, make_user):

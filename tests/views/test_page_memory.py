@@ -1,0 +1,71 @@
+"""The blank questionnaire page renders once per code and language; every
+citizen still gets a CSRF token of their own session and a fresh ticket."""
+
+from __future__ import annotations
+
+import re
+
+from flask import g
+from sqlalchemy import func, select
+
+from surveyapp.models import Hall, Response
+from tests.conftest import full_answers, ticket_from
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _without_slots(html: str) -> str:
+    html = CSRF.sub('name="csrf_token" value=""', html)
+    return re.sub(r'name="ticket" value="[^"]+"', 'name="ticket" value=""', html)
+
+
+def _get(client, path: str) -> str:
+    # The test's app context (the db fixture) is shared by its requests, and
+    # Flask-WTF keeps the signed token in `g`; a server has one per request.
+    g.pop("csrf_token", None)
+    return client.get(path).get_data(as_text=True)
+
+
+def test_each_citizen_gets_own_ticket_and_csrf_token(csrf_app, demo, survey_path):
+    path = survey_path()
+    one, two = csrf_app.test_client(), csrf_app.test_client()
+    first = _get(one, path)
+    second = _get(two, path)
+    assert ticket_from(first) != ticket_from(second)
+    assert CSRF.search(first).group(1) != CSRF.search(second).group(1)
+    assert "\x00" not in first + second
+    assert _without_slots(first) == _without_slots(second)
+    # Each token belongs to its own session: swapped, both are refused.
+    for client, html, other in ((one, first, second), (two, second, first)):
+        swapped = {
+            "csrf_token": CSRF.search(other).group(1),
+            "ticket": ticket_from(html),
+            **full_answers(4),
+        }
+        g.pop("csrf_token", None)
+        assert client.post(path, data=swapped).status_code == 400
+        own = {**swapped, "csrf_token": CSRF.search(html).group(1)}
+        assert client.post(path, data=own).status_code == 303
+    assert demo.session.scalar(select(func.count(Response.id))) == 2
+
+
+def test_a_renamed_hall_shows_at_once_and_languages_are_kept_apart(
+    client, demo, survey_path
+):
+    path = survey_path()
+    assert "玉林市政务服务中心" in client.get(path).get_data(as_text=True)
+    english = client.get(path + "?lang=en").get_data(as_text=True)
+    assert 'lang="en"' in english and "Submit" in english
+    hall = demo.session.scalar(select(Hall).where(Hall.code == "H450900"))
+    hall.name = "玉林市民服务中心"
+    demo.session.commit()
+    page = client.get(path + "?lang=zh").get_data(as_text=True)
+    assert "玉林市民服务中心" in page and "提交" in page
+
+
+def test_a_rotating_code_is_carried_on_the_page(client, survey_path):
+    path = survey_path()
+    client.get(path)  # the blank page is remembered ...
+    page = client.get(path + "?rt=abc123").get_data(as_text=True)
+    # ... but a page opened from a window screen carries its code.
+    assert '<input type="hidden" name="rt" value="abc123">' in page
