@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 
-from flask import Flask, render_template_string, request
+from flask import Flask, render_template, request
+from jinja2 import DictLoader
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, event
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
@@ -26,6 +27,9 @@ rows = Table(
 
 def create_app() -> Flask:
     app = Flask(__name__)
+    # A template file, compiled once and cached as in any Flask app
+    # (render_template_string would compile it on every request).
+    app.jinja_loader = DictLoader({"page.html": PAGE})
     url = os.environ["CEILING_DATABASE_URL"]
     engine = create_engine(url, pool_pre_ping=True)
     if url.startswith("sqlite"):
@@ -42,7 +46,7 @@ def create_app() -> Flask:
 
     @app.get("/page")
     def page():
-        return render_template_string(PAGE, title="满意度调查")
+        return render_template("page.html", title="满意度调查")
 
     @app.post("/insert")
     def insert():
