@@ -6,16 +6,17 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from surveyapp.analysis.careless import irv as _irv
 from surveyapp.analysis.careless import longstring as _longstring
 
 # Automation that never comes from a citizen's phone -> reject.
@@ -96,15 +97,49 @@ def below_floor(
     return np.nan_to_num(duration, nan=np.inf) < floor
 
 
+def below_floor_one(
+    duration_s: float, n_items: int, floor_s: float, floor_items: int
+) -> bool:
+    """``below_floor`` for one response (NaN duration: never below)."""
+    if floor_items:
+        share = min(max(n_items / floor_items, 0.0), 1.0)
+    else:  # numpy's x / 0: inf, or NaN for 0 / 0 (never below)
+        share = 1.0 if n_items > 0 else (math.nan if n_items == 0 else 0.0)
+    duration = math.inf if math.isnan(duration_s) else duration_s
+    return duration < floor_s * share
+
+
 def straightline(grid: np.ndarray, min_items: int) -> tuple[np.ndarray, np.ndarray]:
     """(straightlined, answered items): IRV == 0 over >= ``min_items`` answers.
 
-    Missing answers (NaN, e.g. "not applicable") are skipped.
+    IRV is 0 exactly when every answer is the same, which is tested as
+    max == min: the row SD can be a rounding error away from 0, and the
+    one-response check (``straightline_one``) must agree exactly. IRV of a
+    single answer is undefined, so it takes at least two. Missing answers
+    (NaN, e.g. "not applicable") are skipped.
     """
     values = np.asarray(grid, dtype=float)
-    answered = (~np.isnan(values)).sum(axis=1)
-    sd = _irv(values, na_rm=True)
-    return (answered >= min_items) & (sd == 0), answered
+    missing = np.isnan(values)
+    answered = (~missing).sum(axis=1)
+    high = np.where(missing, -np.inf, values).max(axis=1, initial=-np.inf)
+    low = np.where(missing, np.inf, values).min(axis=1, initial=np.inf)
+    return (answered >= max(min_items, 2)) & (high == low), answered
+
+
+def straightline_one(row: Iterable[object], min_items: int) -> tuple[bool, int, float]:
+    """``straightline`` for one response: (straightlined, answered items, the
+    highest answer or -inf), in plain Python for the per-request check."""
+    answers = [v for v in (_float(x) for x in row) if v == v]
+    if not answers:
+        return False, 0, -math.inf
+    high = max(answers)
+    same = len(answers) >= max(min_items, 2) and min(answers) == high
+    return same, len(answers), high
+
+
+def _float(value: Any) -> float:
+    # as np.asarray(row, dtype=float): None is NaN
+    return math.nan if value is None else float(value)
 
 
 def longest_run(grid: np.ndarray) -> np.ndarray:
@@ -247,9 +282,28 @@ def outside_hours(
 
 def automated_agent(user_agent_family: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(automated, unknown): UA family names automation; or it is empty."""
-    # Plain Python over the values: pandas' string methods cost milliseconds of
-    # overhead on the one-response check that runs inside every submission.
-    names = ["" if pd.isna(v) else str(v) for v in user_agent_family]
-    automated = np.array([bool(AUTOMATED_UA.search(v)) for v in names], dtype=bool)
-    unknown = np.array([v.strip() in ("", "Other") for v in names], dtype=bool)
-    return automated, unknown & ~automated
+    # Plain Python over the values: pandas' string methods cost more than
+    # the whole one-response check.
+    kinds = [agent_kind(v) for v in user_agent_family]
+    automated = np.array([a for a, _ in kinds], dtype=bool)
+    unknown = np.array([u for _, u in kinds], dtype=bool)
+    return automated, unknown
+
+
+def agent_kind(family: object) -> tuple[bool, bool]:
+    """(automated, unknown) for one user-agent family name."""
+    name = "" if is_missing(family) else str(family)
+    automated = bool(AUTOMATED_UA.search(name))
+    return automated, not automated and name.strip() in ("", "Other")
+
+
+def is_missing(value: object) -> bool:
+    """What pandas counts as missing (None, NaN, NaT, pd.NA), for one value."""
+    if value is None:
+        return True
+    if isinstance(value, str | bytes | bool | int):
+        return False
+    if isinstance(value, float):
+        return value != value
+    missing = pd.isna(value)  # NaT, pd.NA, numpy scalars; arrays are values
+    return bool(missing) if isinstance(missing, bool | np.bool_) else False

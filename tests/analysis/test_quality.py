@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 import time
 import types
@@ -12,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from surveyapp.analysis import quality_signals as sig
 from surveyapp.analysis import quality_text as qtext
@@ -392,6 +395,77 @@ def test_assess_one_request_checks() -> None:
     assert assess_one(good, [5] * 10).verdict == "ok"
     assert assess_one(good, [4] * 10).verdict == "ok"
     assert assess_one(dict(good, user_agent_family="curl")).verdict == "rejected"
+
+
+FLAGS = st.sampled_from([True, False, None, math.nan, 0, 1])
+NUMBER = st.one_of(
+    st.none(), st.just(math.nan), st.floats(0, 5000), st.integers(0, 5000)
+)
+REQUEST_COLUMNS = {
+    "user_agent_family": st.one_of(
+        st.sampled_from(
+            ["WeChat", "Mobile Safari", "curl", "Python Requests", "Googlebot"]
+            + ["HeadlessChrome", "", " ", "Other", None]
+        ),
+        st.text(max_size=12),
+    ),
+    "honeypot_filled": FLAGS,
+    "has_form_cookie": FLAGS,
+    "transaction_code_reused": FLAGS,
+    "rotating_token_age_s": NUMBER,
+    "rotating_validity_s": st.sampled_from([None, math.nan, 300, 600.0]),
+    "duration_s": st.one_of(NUMBER, st.floats(0, 20)),
+}
+ANSWER = st.sampled_from([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, math.nan])
+
+
+@st.composite
+def grid_rows(draw: st.DrawFn, width: int) -> list[float]:
+    if draw(st.booleans()):  # a straightline, some items left unanswered
+        value = draw(ANSWER)
+        return [value if draw(st.booleans()) else math.nan for _ in range(width)]
+    answer = st.one_of(ANSWER, st.floats(0, 10))
+    return draw(st.lists(answer, min_size=width, max_size=width))
+
+
+@st.composite
+def request_batches(
+    draw: st.DrawFn,
+) -> tuple[list[dict], np.ndarray | None, QualitySettings]:
+    """Up to 12 responses (under speeder_min_group, no times, windows or
+    comments, so assess has only the request-level signals to go on)."""
+    columns = draw(st.sets(st.sampled_from(sorted(REQUEST_COLUMNS))))
+    n = draw(st.integers(1, 12))
+    rows = [
+        {"response_id": i} | {c: draw(REQUEST_COLUMNS[c]) for c in sorted(columns)}
+        for i in range(n)
+    ]
+    width = draw(st.none() | st.integers(0, 16))
+    grid = None
+    if width is not None:
+        grid = np.array([draw(grid_rows(width)) for _ in range(n)]).reshape(n, width)
+    settings = QualitySettings(
+        straightline_min_items=draw(st.integers(1, 6)),
+        straightline_alone_items=draw(st.integers(3, 20)),
+        straightline_flag_midpoint=draw(st.booleans()),
+        straightline_flag_inner=draw(st.booleans()),
+        scale_max=draw(st.sampled_from([4.0, 5.0, 7.0])),
+        speeder_floor_items=draw(st.integers(1, 12)),
+        token_grace_s=draw(st.sampled_from([0.0, 60.0])),
+    )
+    return rows, grid, settings
+
+
+@given(request_batches())
+@settings(max_examples=300, deadline=None)
+def test_assess_one_equals_assess_on_the_same_rows(batch) -> None:
+    rows, grid, quality = batch
+    out = assess(pd.DataFrame(rows), grid, quality)
+    for i, row in enumerate(rows):
+        one = assess_one(row, None if grid is None else grid[i], quality)
+        assert one.verdict == out["verdict"].iloc[i]
+        assert one.reasons == out["reasons"].iloc[i]
+        assert one.quality_score == out["quality_score"].iloc[i]  # exactly
 
 
 def test_reason_text_covers_every_code() -> None:
