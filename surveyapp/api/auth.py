@@ -1,9 +1,6 @@
-"""Bearer tokens for the JSON API: only the SHA-256 of each token is stored."""
+"""Bearer-token check of the JSON API (tokens are made in services/api_tokens.py)."""
 
 from __future__ import annotations
-
-import hashlib
-import secrets
 
 from flask import g, request
 from flask_babel import gettext as _
@@ -13,31 +10,9 @@ from surveyapp.errors import error_response
 from surveyapp.extensions import db
 from surveyapp.models import ApiToken
 from surveyapp.models.base import utcnow
+from surveyapp.services.api_tokens import token_digest
 
 PUBLIC_ENDPOINTS = ("api.openapi",)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(name: str) -> str:
-    """Store a new token for `name` and return it (shown once, never stored)."""
-    name = name.strip()
-    if not name:
-        raise ValueError("a token needs a name")
-    token = "sa_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(name=name[:80], token_hash=_digest(token)))
-    db.session.commit()
-    return token
-
-
-def revoke_tokens(name: str) -> int:
-    tokens = db.session.scalars(select(ApiToken).where(ApiToken.name == name)).all()
-    for token in tokens:
-        token.revoked = True
-    db.session.commit()
-    return len(tokens)
 
 
 def token_for(header: str | None) -> ApiToken | None:
@@ -47,7 +22,7 @@ def token_for(header: str | None) -> ApiToken | None:
     if not value:
         return None
     token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _digest(value))
+        select(ApiToken).where(ApiToken.token_hash == token_digest(value))
     )
     if token is None or token.revoked:
         return None

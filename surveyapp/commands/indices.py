@@ -174,7 +174,7 @@ def volumes_template(out: Path):
 @click.option("--name", required=True, help="Who uses the token, e.g. scoring.")
 def token_create(name: str):
     """Create a token and print it once; only its SHA-256 is stored."""
-    from surveyapp.api.auth import create_token
+    from surveyapp.services.api_tokens import create_token
 
     token = create_token(name)
     click.echo(token)
@@ -184,7 +184,7 @@ def token_create(name: str):
 @click.option("--name", required=True)
 def token_revoke(name: str):
     """Revoke every token with this name."""
-    from surveyapp.api.auth import revoke_tokens
+    from surveyapp.services.api_tokens import revoke_tokens
 
     click.echo(f"revoked {revoke_tokens(name)} token(s)")
 

@@ -17,7 +17,7 @@ from tests.services.test_indices import demo_period
 
 @pytest.fixture()
 def token(app, demo):
-    from surveyapp.api.auth import create_token
+    from surveyapp.services.api_tokens import create_token
 
     return create_token("scoring")
 
@@ -63,7 +63,7 @@ def test_401_without_a_valid_token(client, token, header):
 
 
 def test_revoked_token_refused(client, token):
-    from surveyapp.api.auth import revoke_tokens
+    from surveyapp.services.api_tokens import revoke_tokens
 
     assert _get(client, "/api/v1/index-runs", token).status_code == 200
     revoke_tokens("scoring")
