@@ -66,6 +66,9 @@ def base_env(database_url: str) -> dict[str, str]:
         # load test, so it is lifted for the benchmark only.
         RATELIMIT_SUBMIT="1000000/minute",
         PUBLIC_BASE_URL="http://127.0.0.1",
+        # As in docker-compose.yml: web workers store, `flask complaints work`
+        # (started beside them, on the same two cores) classifies.
+        COMPLAINTS_INLINE="0",
     )
     return env
 
@@ -323,10 +326,53 @@ def stored_public_ids(env: dict[str, str]) -> set[str]:
     }
 
 
+def complaint_counts(env: dict[str, str]) -> tuple[int, int, int]:
+    """(comments the run stored, complaints recorded of them, still pending);
+    the demo's own responses are left out."""
+    code = (
+        "from sqlalchemy import func, select\n"
+        "from surveyapp import create_app\n"
+        "from surveyapp.extensions import db\n"
+        "from surveyapp.models import Response\n"
+        "from surveyapp.models.complaints import Complaint\n"
+        "app = create_app()\n"
+        "run = Response.public_id.not_like('demo-%')\n"
+        "of_run = select(func.count(Complaint.id)).join(Complaint.response).where(run)\n"
+        "with app.app_context():\n"
+        "    q = db.session.scalar\n"
+        "    print(q(select(func.count(Response.id)).where(run, Response.comment != '')),\n"
+        "          q(of_run), q(of_run.where(Complaint.routing == 'pending')))\n"
+    )
+    return tuple(int(x) for x in in_app(code, env).split()[-3:])
+
+
+def worker_drained(env: dict[str, str], timeout: float = 60.0) -> dict:
+    """Wait for the complaints worker to record every stored comment."""
+    started = time.perf_counter()
+    while True:
+        comments, recorded, pending = complaint_counts(env)
+        if recorded >= comments or time.perf_counter() - started > timeout:
+            break
+        time.sleep(1)
+    return {
+        "comments_stored": comments,
+        "complaints_recorded": recorded,
+        "left_pending": pending,
+        "seconds_to_drain_after_run": round(time.perf_counter() - started, 1),
+    }
+
+
 def bench_database(label: str, url: str, seconds: float, clients: int) -> dict:
     env = base_env(url)
     path = prepare_database(env)
     result: dict = {"database": label}
+    worker = subprocess.Popen(
+        [str(BIN / "flask"), "complaints", "work", "--interval", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     server = Server("wsgi:app", env)
     try:
         run_scenario(server.port, "get", path, 2, 4)  # warm-up
@@ -334,8 +380,11 @@ def bench_database(label: str, url: str, seconds: float, clients: int) -> dict:
         result["questionnaire_get"] = summarise(get, seconds)
         post = run_scenario(server.port, "post", path, seconds, clients)
         result["submission_post"] = summarise(post, seconds)
+        result["complaints_worker"] = worker_drained(env)
     finally:
         server.stop()
+        worker.terminate()
+        worker.wait(timeout=30)
     stored = stored_public_ids(env)
     result["nothing_lost"] = {
         "answered_2xx_3xx": len(post.stored_keys),

@@ -149,6 +149,10 @@ class Config:
     # Load the active model and the jieba dictionary in the app factory, so that
     # gunicorn (preload_app) forks workers that have them (gunicorn.conf.py sets 1).
     COMPLAINTS_PRELOAD = os.environ.get("COMPLAINTS_PRELOAD", "0") == "1"
+    # 1: a web worker classifies a new complaint right after sending the
+    # thank-you page (one machine). 0: it only stores the response and
+    # `flask complaints work` classifies in batches beside the web workers.
+    COMPLAINTS_INLINE = os.environ.get("COMPLAINTS_INLINE", "1") == "1"
     # Categories the hall's own management fixes (queues, building, IT); the
     # others go to the department running the window (or the service item's).
     COMPLAINTS_HALL_CATEGORIES = ("waiting_time", "facilities", "system_failure")

@@ -50,6 +50,15 @@ def test_compose_has_postgres_redis_two_apps_behind_nginx(compose):
     assert any("nginx.conf" in volume for volume in services["nginx"]["volumes"])
 
 
+def test_a_worker_classifies_complaints_beside_the_web_instances(compose):
+    worker = compose["services"]["worker"]
+    assert worker["command"] == ["flask", "complaints", "work"]
+    # The same image and settings as the web instances, which leave it the work.
+    assert _env(compose, "worker") == _env(compose, APP_SERVICES[0])
+    for name in APP_SERVICES:
+        assert _env(compose, name)["COMPLAINTS_INLINE"] == "0"
+
+
 def test_app_instances_share_postgres_and_redis(compose):
     envs = [_env(compose, name) for name in APP_SERVICES]
     urls = {env["DATABASE_URL"] for env in envs}

@@ -219,4 +219,43 @@ def classify_pending_command(limit):
     click.echo(f"{done} complaints classified")
 
 
+@complaints_cli.command("work")
+@click.option(
+    "--interval",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="Seconds to wait when nothing is new.",
+)
+@click.option("--once", is_flag=True, help="One round, then exit.")
+def work_command(interval, once):
+    """Classify new complaints and open their cases as they arrive.
+
+    Run it beside the web workers when COMPLAINTS_INLINE=0 (docker-compose's
+    `worker` service): the web workers then only store responses. A new
+    model activated with `flask complaints activate` is used from the next
+    round; stopping it mid-batch loses nothing (the batch rolls back)."""
+    import logging
+    import time
+
+    from surveyapp.extensions import db
+    from surveyapp.services.complaints import work_once
+
+    while True:
+        try:
+            done = work_once()
+        except Exception:  # e.g. the database is away: roll back, try again
+            if once:
+                raise
+            logging.getLogger(__name__).exception("complaints worker round failed")
+            done = 0
+        finally:
+            db.session.remove()
+        if once:
+            click.echo(f"{done} complaints recorded")
+            return
+        if not done:
+            time.sleep(interval)
+
+
 COMMANDS = [complaints_cli]

@@ -23,7 +23,7 @@ from surveyapp.deferred import after_response
 from surveyapp.extensions import db, limiter
 from surveyapp.i18n import current_language
 from surveyapp.public import bp
-from surveyapp.services.complaints import record_complaint_of
+from surveyapp.services.complaints import classify_in_request, record_complaint_of
 from surveyapp.services.memory import MISSING, ProcessMemory
 from surveyapp.services.qr import InvalidCode
 from surveyapp.services.questionnaires import (
@@ -263,8 +263,9 @@ def submit(token: str):
             ),
         )
     page = redirect(url_for("public.thanks", key=stored.public_id), code=303)
-    if stored.created and stored.has_comment:
-        # Classification and the follow-up case come after the page is sent.
+    if stored.created and stored.has_comment and classify_in_request():
+        # Classification and the follow-up case come after the page is sent
+        # (or from `flask complaints work`, services/complaints.py).
         after_response(page, record_complaint_of, stored.id)
     return page
 

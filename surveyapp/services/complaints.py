@@ -7,11 +7,12 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from surveyapp.analysis.text import TrainedModel, load_model, predict, warm_up
 from surveyapp.analysis.text.model_card import card_path
@@ -220,12 +221,16 @@ def record_complaint_of(response_id: int) -> Complaint | None:
     return record_complaint(response) if response is not None else None
 
 
-def create_missing() -> int:
-    """Complaints for stored responses with a comment but none yet (demo, imports)."""
-    have = select(Complaint.response_id)
-    rows = db.session.scalars(
-        select(Response).where(Response.comment != "", Response.id.not_in(have))
-    ).all()
+def create_missing(since: datetime | None = None) -> int:
+    """Complaints for stored responses with a comment but none yet (the
+    worker, demo data, imports); only those submitted since `since` if given."""
+    query = select(Response).where(
+        Response.comment != "",
+        ~exists().where(Complaint.response_id == Response.id),
+    )
+    if since is not None:
+        query = query.where(Response.submitted_at >= since)
+    rows = db.session.scalars(query.order_by(Response.id)).all()
     from surveyapp.services.cases import maybe_open_case
 
     for response in rows:
@@ -240,9 +245,11 @@ def create_missing() -> int:
     return len(rows)
 
 
-def classify_pending(limit: int | None = None, *, batch: int = 500) -> int:
+def classify_pending(
+    limit: int | None = None, *, batch: int = 500, since: datetime | None = None
+) -> int:
     """Create missing complaints, then classify the pending ones (loads the model)."""
-    create_missing()
+    create_missing(since)
     model = load_active_model()
     if model is None:
         return 0
@@ -262,6 +269,23 @@ def classify_pending(limit: int | None = None, *, batch: int = 500) -> int:
         db.session.commit()
         done += len(rows)
     return done
+
+
+def classify_in_request() -> bool:
+    """Whether the web worker classifies a new complaint right after sending
+    the thank-you page (COMPLAINTS_INLINE, one process), or leaves it to
+    `flask complaints work` running beside the web workers (production)."""
+    return bool(current_app.config.get("COMPLAINTS_INLINE", True))
+
+
+def work_once(lookback: timedelta = timedelta(days=1)) -> int:
+    """One round of the complaints worker: complaints for comments stored in
+    the last `lookback`, classified in batches (a batch is far cheaper per
+    complaint than one at a time), their cases opened. Returns how many."""
+    since = utcnow() - lookback
+    if active_source() is None:  # kept pending until a model is activated
+        return create_missing(since)
+    return classify_pending(since=since)
 
 
 def correct(complaint: Complaint, category: str, user: User) -> Complaint:

@@ -167,3 +167,52 @@ def test_app_factory_preloads_only_when_configured(app, seed_model_path):  # noq
             assert service.loaded_model() is not None
     finally:
         service._cache.clear()
+
+
+@pytest.fixture()
+def worker_mode(app):
+    app.config["COMPLAINTS_INLINE"] = False
+    yield
+    app.config["COMPLAINTS_INLINE"] = True
+
+
+@pytest.mark.usefixtures("active_model", "worker_mode")
+def test_worker_mode_leaves_classification_to_the_worker(db, submit, runner):
+    from datetime import timedelta
+
+    from surveyapp.models.base import utcnow
+
+    assert service.load_active_model() is not None  # even with a model loaded ...
+    _complain(submit, ATTITUDE)
+    _complain(submit, WAITING, overall=2)
+    # ... the web request stored the responses only.
+    assert db.session.scalars(select(Complaint)).all() == []
+    assert service.work_once() == 2
+    rows = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
+    assert [c.category for c in rows] == ["staff_attitude", "waiting_time"]
+    # Each bad rating is a case, routed with its complaint.
+    cases = db.session.scalars(select(ComplaintCase).order_by(ComplaintCase.id))
+    for case, complaint in zip(cases.all(), rows, strict=True):
+        assert case.complaint_id == complaint.id
+        assert case.department_id == complaint.department_id
+    assert service.work_once() == 0  # nothing twice
+    # Comments older than the look-back are left to `classify-pending`.
+    _complain(submit, WAITING)
+    old = db.session.scalars(select(Response).order_by(Response.id.desc())).first()
+    old.submitted_at = utcnow() - timedelta(days=3)
+    db.session.commit()
+    assert service.work_once() == 0
+    result = runner.invoke(args=["complaints", "work", "--once"])
+    assert result.exit_code == 0 and "0 complaints" in result.output
+    assert service.classify_pending() == 1
+
+
+@pytest.mark.usefixtures("worker_mode")
+def test_worker_without_a_model_keeps_complaints_pending(db, submit, runner):
+    _complain(submit)
+    result = runner.invoke(args=["complaints", "work", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "1 complaints recorded" in result.output
+    complaint = _only(db, Complaint)
+    assert complaint.routing == "pending"
+    assert _only(db, ComplaintCase).complaint_id == complaint.id
