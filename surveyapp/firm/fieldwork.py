@@ -54,7 +54,7 @@ def _render_form(project, target, values, *, errors=None, status=200, message=No
 
     if "ticket" not in values:
         values = MultiDict(values)
-        values["ticket"] = issue_ticket(target.version.id)
+        values["ticket"] = issue_ticket(target.version_id)
     return render_template(
         "public/questionnaire.html",
         token=None,
@@ -66,7 +66,7 @@ def _render_form(project, target, values, *, errors=None, status=200, message=No
         errors=errors or {},
         message=message,
         action=url_for(
-            "firm.interview_submit", project_id=project.id, hall_id=target.hall.id
+            "firm.interview_submit", project_id=project.id, hall_id=target.hall_id
         ),
     ), status
 

@@ -129,7 +129,7 @@ def _blank_page(token, target: SurveyTarget) -> str:
             ),
         )
     return page.replace(_CSRF_SLOT, generate_csrf()).replace(
-        _TICKET_SLOT, issue_ticket(target.version.id)
+        _TICKET_SLOT, issue_ticket(target.version_id)
     )
 
 
@@ -154,7 +154,7 @@ def _render_form(
             target=target,
             definition=target.version.definition,
             service_items=service_items_for(target.hall, target.window),
-            ticket=issue_ticket(target.version.id)
+            ticket=issue_ticket(target.version_id)
             if values is None or "ticket" not in values
             else values.get("ticket"),
             values=values or MultiDict(),

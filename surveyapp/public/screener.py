@@ -19,7 +19,7 @@ from surveyapp.services.quotas import read_screener, record_screen_out, screener
 
 def project_needing_screener(target: SurveyTarget) -> SurveyProject | None:
     """The active project whose scope has this hall, if it has items to ask."""
-    project = active_project_for(target.hall.id)
+    project = active_project_for(target.hall_id)
     if project is None or not screener_items(project, target.hall, target.window):
         return None
     return project

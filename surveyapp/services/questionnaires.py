@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
@@ -87,11 +86,37 @@ def current_version(questionnaire_id: int) -> QuestionnaireVersion | None:
     )
 
 
-@dataclass(frozen=True)
 class SurveyTarget:
-    hall: Hall
-    window: Window | None
-    version: QuestionnaireVersion
+    """The hall, window and questionnaire version a code opens. Built from
+    remembered copies, each row joins the request's session only when used
+    (the remembered blank page needs the ids alone)."""
+
+    __slots__ = ("_rows", "_attached", "hall_id", "window_id", "version_id")
+
+    def __init__(self, hall: Hall, window: Window | None, version):
+        self._rows = (hall, window, version)
+        self._attached: list = [None, None, None]
+        self.hall_id = hall.id
+        self.window_id = window.id if window is not None else None
+        self.version_id = version.id
+
+    def _row(self, index: int):
+        row = self._attached[index]
+        if row is None and self._rows[index] is not None:
+            row = self._attached[index] = attach(db.session, self._rows[index])
+        return row
+
+    @property
+    def hall(self) -> Hall:
+        return self._row(0)
+
+    @property
+    def window(self) -> Window | None:
+        return self._row(1)
+
+    @property
+    def version(self) -> QuestionnaireVersion:
+        return self._row(2)
 
 
 # Every page view and submission resolves its QR token; the answer changes
@@ -112,8 +137,6 @@ def resolve_token(token: str) -> SurveyTarget:
         found = _load_target(target)
         _targets.put(key, found and tuple(map(detached_copy, found)))
         remembered = found
-    elif remembered is not None:
-        remembered = tuple(attach(db.session, copy) for copy in remembered)
     if remembered is None:
         raise InvalidCode(token)
     return SurveyTarget(*remembered)
