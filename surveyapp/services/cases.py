@@ -146,21 +146,24 @@ def transition(
     return case
 
 
+def _overdue(state: str, due_at: datetime, now: datetime) -> bool:
+    return state in OPEN_STATES and now > due_at
+
+
 def is_overdue(case: ComplaintCase, now: datetime | None = None) -> bool:
     """Not yet answered and past its deadline (an appeal is owed an answer too)."""
-    now = now or utcnow()
-    return case.state in OPEN_STATES and now > case.due_at
+    return _overdue(case.state, case.due_at, now or utcnow())
 
 
 @dataclass
-class UnitRates:
-    hall: str
-    department: str
-    cases: int
-    rectified: int
-    on_time: int
-    due: int
-    overdue: int
+class CaseRates:
+    """Counts of a set of cases and the two rates made from them."""
+
+    cases: int = 0
+    rectified: int = 0
+    on_time: int = 0
+    due: int = 0
+    overdue: int = 0
 
     @property
     def rectification_rate(self) -> float | None:
@@ -169,6 +172,24 @@ class UnitRates:
     @property
     def on_time_rate(self) -> float | None:
         return self.on_time / self.due if self.due else None
+
+    def count(
+        self, state: str, replied_at: datetime | None, due_at: datetime, now: datetime
+    ) -> None:
+        """Add one case: rectified when replied or closed; due once replied or
+        past its deadline, and on time when replied by the deadline."""
+        self.cases += 1
+        self.rectified += state in ("replied", "closed")
+        if replied_at is not None or now > due_at:
+            self.due += 1
+            self.on_time += replied_at is not None and replied_at <= due_at
+        self.overdue += _overdue(state, due_at, now)
+
+
+@dataclass
+class UnitRates(CaseRates):
+    hall: str = ""
+    department: str = ""
 
 
 def unit_rates(
@@ -182,16 +203,9 @@ def unit_rates(
         dept = case.department.name if case.department else ""
         unit = units.setdefault(
             (case.hall_id, case.department_id),
-            UnitRates(case.hall.name, dept, 0, 0, 0, 0, 0),
+            UnitRates(hall=case.hall.name, department=dept),
         )
-        unit.cases += 1
-        unit.rectified += case.state in ("replied", "closed")
-        if case.replied_at is not None or now > case.due_at:
-            unit.due += 1
-            unit.on_time += (
-                case.replied_at is not None and case.replied_at <= case.due_at
-            )
-        unit.overdue += is_overdue(case, now)
+        unit.count(case.state, case.replied_at, case.due_at, now)
     return sorted(units.values(), key=lambda u: (u.hall, u.department))
 
 

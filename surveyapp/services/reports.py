@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, case, func, select
 
 from surveyapp.extensions import db
 from surveyapp.models import Hall, Response
+from surveyapp.models.base import utcnow
+from surveyapp.models.complaints import Complaint, ComplaintCase
+from surveyapp.services.cases import CaseRates
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class HallSummary:
     hall: Hall
     responses: int
     rating_counts: dict[int, int]
+    case_rates: CaseRates = field(default_factory=CaseRates)
 
     @property
     def rated(self) -> int:
@@ -83,8 +87,33 @@ class HallSummary:
         ) / self.rated
 
 
-def hall_summaries(filters: ResponseFilter) -> list[HallSummary]:
-    """One row per hall: counts per 好差评 level in a single grouped query."""
+def case_rates_by_hall(
+    filters: ResponseFilter, now: datetime | None = None
+) -> dict[int, CaseRates]:
+    """差评 follow-up of the responses the filters select, per hall: the same
+    rates as the cases page, with each case's state as of `now`."""
+    now = now or utcnow()
+    query = filters.apply(
+        select(
+            ComplaintCase.hall_id,
+            ComplaintCase.state,
+            ComplaintCase.replied_at,
+            ComplaintCase.due_at,
+        )
+        .join(Complaint, ComplaintCase.complaint_id == Complaint.id)
+        .join(Response, Complaint.response_id == Response.id)
+    )
+    rates: dict[int, CaseRates] = {}
+    for hall_id, state, replied_at, due_at in db.session.execute(query):
+        rates.setdefault(hall_id, CaseRates()).count(state, replied_at, due_at, now)
+    return rates
+
+
+def hall_summaries(
+    filters: ResponseFilter, now: datetime | None = None
+) -> list[HallSummary]:
+    """One row per hall: counts per 好差评 level in a single grouped query, and
+    the 差评 follow-up rates of the same responses."""
     level_columns = [
         func.sum(case((Response.overall == level, 1), else_=0)).label(f"l{level}")
         for level in range(1, 6)
@@ -93,6 +122,7 @@ def hall_summaries(filters: ResponseFilter) -> list[HallSummary]:
         select(Response.hall_id, func.count(Response.id), *level_columns)
     ).group_by(Response.hall_id)
     counts = {row[0]: row for row in db.session.execute(query)}
+    case_rates = case_rates_by_hall(filters, now)
     halls = db.session.scalars(select(Hall).order_by(Hall.code)).all()
     summaries = []
     for hall in halls:
@@ -102,5 +132,12 @@ def hall_summaries(filters: ResponseFilter) -> list[HallSummary]:
         levels = (
             {level: int(row[level + 1] or 0) for level in range(1, 6)} if row else {}
         )
-        summaries.append(HallSummary(hall, int(row[1]) if row else 0, levels))
+        summaries.append(
+            HallSummary(
+                hall,
+                int(row[1]) if row else 0,
+                levels,
+                case_rates.get(hall.id, CaseRates()),
+            )
+        )
     return summaries

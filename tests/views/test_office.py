@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -111,3 +112,30 @@ def test_qr_png_decodes_to_the_questionnaire(client, demo, login):
     page = client.get(url.removeprefix("http://surveys.example.test"))
     assert page.status_code == 200 and "1号窗口" in page.get_data(as_text=True)
     assert client.get("/office/qr/NOPE.png").status_code == 404
+
+
+def test_summary_shows_case_follow_up_per_hall(client, db, login, submit):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from surveyapp.models.base import utcnow
+    from surveyapp.models.complaints import ComplaintCase
+    from surveyapp.services import cases
+
+    assert submit(full_answers(1, q_complaint="材料被退回三次")).status_code == 303
+    assert submit(full_answers(2, q_complaint="大厅空调坏了没人修")).status_code == 303
+    late, fixed = db.session.scalars(select(ComplaintCase).order_by("id")).all()
+    late.due_at = utcnow() - timedelta(hours=1)  # still new, past its deadline
+    cases.transition(fixed, "assigned", None)
+    cases.transition(fixed, "replied", None, reply="已修好")
+    login()
+    html = client.get("/office/").get_data(as_text=True)
+    assert "差评工单数" in html and "整改率" in html
+    row = html[html.index("<tbody>") :]
+    row = row[: row.index("</tr>")]
+    cells = re.findall(r'<td class="num[^"]*">(.*?)</td>', row, re.S)
+    # two cases; one rectified, one of two due answered on time; one overdue
+    assert cells[-4:] == ["2", "50.0%", "50.0%", "1"]
+    english = client.get("/office/?lang=en").get_data(as_text=True)
+    assert "Bad-rating cases" in english and "On-time rate" in english
