@@ -113,7 +113,7 @@ class Config:
     # signals come from `flask quality rescore`. The response is always stored.
     QUALITY_ON_SUBMIT = os.environ.get("QUALITY_ON_SUBMIT", "1") != "0"
     # Thresholds: each QUALITY_<FIELD> overrides QualitySettings.<field>
-    # (surveyapp/analysis/quality.py documents the research behind each default).
+    # (surveyapp/analysis/quality_settings.py documents the research behind each default).
     # Speeder: under this share of the questionnaire's median time (a third).
     QUALITY_SPEEDER_RATIO = float(os.environ.get("QUALITY_SPEEDER_RATIO", 1 / 3))
     # "Fast" (a note that only escalates a straightline): RSI > 1.8.

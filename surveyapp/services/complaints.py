@@ -166,22 +166,26 @@ def department_for(response: Response, category: str | None) -> int | None:
 def _apply(
     complaints: list[Complaint], model: TrainedModel, source: ModelSource
 ) -> None:
+    """Classify and route; writes nothing until the caller's commit, so a
+    batch holds SQLite's write lock only for that commit (the lookups of
+    windows and cases below would otherwise flush the first changes)."""
+    from surveyapp.services.cases import follow_routing
+
     labels, confidence = predict(model, [c.text for c in complaints])
     version = model_version(model.card)
     now = utcnow()
-    for complaint, label, conf in zip(complaints, labels, confidence, strict=True):
-        complaint.category = label
-        complaint.confidence = float(conf)
-        complaint.model_id = source.record_id
-        complaint.model_version = version
-        complaint.classified_at = now
-        routed = conf >= model.threshold
-        complaint.routing = "routed" if routed else "needs_person"
-        category = complaint.effective_category if routed else None
-        complaint.department_id = department_for(complaint.response, category)
-        from surveyapp.services.cases import follow_routing
-
-        follow_routing(complaint)
+    with db.session.no_autoflush:
+        for complaint, label, conf in zip(complaints, labels, confidence, strict=True):
+            complaint.category = label
+            complaint.confidence = float(conf)
+            complaint.model_id = source.record_id
+            complaint.model_version = version
+            complaint.classified_at = now
+            routed = conf >= model.threshold
+            complaint.routing = "routed" if routed else "needs_person"
+            category = complaint.effective_category if routed else None
+            complaint.department_id = department_for(complaint.response, category)
+            follow_routing(complaint)
 
 
 def record_complaint(response: Response) -> Complaint | None:
