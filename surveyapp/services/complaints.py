@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 from flask import current_app
 from sqlalchemy import exists, select, update
+from sqlalchemy.orm import selectinload
 
 from surveyapp.analysis.text import TrainedModel, load_model, predict, warm_up
 from surveyapp.analysis.text.model_card import card_path
@@ -266,6 +267,11 @@ def classify_pending(
             .where(Complaint.routing == "pending")
             .order_by(Complaint.id)
             .limit(size)
+            # What routing reads, in three queries per batch, not two per row.
+            .options(
+                selectinload(Complaint.response).selectinload(Response.window),
+                selectinload(Complaint.response).selectinload(Response.service_item),
+            )
         ).all()
         if not rows:
             break
