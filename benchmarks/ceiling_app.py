@@ -43,6 +43,9 @@ def create_app() -> Flask:
             cursor.close()
 
     metadata.create_all(engine)
+    # gunicorn forks after this (preload_app): no pooled connection may be
+    # inherited by, and shared between, the workers.
+    engine.dispose()
 
     @app.get("/page")
     def page():

@@ -100,6 +100,9 @@ def preload(app) -> None:
             log.warning("complaints: active model not preloaded", exc_info=True)
         finally:
             db.session.remove()
+            # Forked workers must not inherit (and share) this process's
+            # pooled connection: SQLAlchemy's advice for os.fork().
+            db.engine.dispose()
 
 
 def register_model(path: str | Path, *, activate: bool = False) -> ComplaintModel:

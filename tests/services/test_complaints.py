@@ -164,6 +164,10 @@ def test_app_factory_preloads_only_when_configured(app, seed_model_path):  # noq
     try:
         preloaded = create_app({**config, "COMPLAINTS_PRELOAD": True})
         with preloaded.app_context():
+            from surveyapp.extensions import db
+
+            # gunicorn forks next: no pooled connection may be inherited.
+            assert db.engine.pool.checkedin() == 0
             assert service.loaded_model() is not None
     finally:
         service._cache.clear()
