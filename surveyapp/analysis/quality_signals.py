@@ -23,7 +23,9 @@ from surveyapp.analysis.careless import longstring as _longstring
 AUTOMATED_UA = re.compile(
     r"curl|wget|python|requests|aiohttp|httpx|urllib|go-http|okhttp|java/|"
     r"libwww|scrapy|httpclient|postman|insomnia|headless|phantom|selenium|"
-    r"puppeteer|playwright|webdriver|bot\b|bot/|spider|crawler|slurp",
+    r"puppeteer|playwright|webdriver|bot\b|bot/|spider|crawler|slurp|"
+    # the families surveyapp stores for such agents (services/submissions.py)
+    r"^script$",
     re.IGNORECASE,
 )
 
@@ -294,7 +296,7 @@ def agent_kind(family: object) -> tuple[bool, bool]:
     """(automated, unknown) for one user-agent family name."""
     name = "" if is_missing(family) else str(family)
     automated = bool(AUTOMATED_UA.search(name))
-    return automated, not automated and name.strip() in ("", "Other")
+    return automated, not automated and name.strip().lower() in ("", "other")
 
 
 def is_missing(value: object) -> bool:

@@ -29,7 +29,6 @@ from surveyapp.services import presence
 
 log = logging.getLogger(__name__)
 # ua_family (services/submissions.py) -> a name the analysis recognises.
-_UA_FOR_ANALYSIS = {"script": "python script", "bot": "bot", "headless": "headless"}
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -61,11 +60,6 @@ def grid_row(definition: dict, answers: dict) -> list[float]:
             value = given.get(item["key"]) if isinstance(given, dict) else None
             row.append(float(value) if isinstance(value, int | float) else np.nan)
     return row
-
-
-def _ua(family: str | None) -> str:
-    family = family or ""
-    return _UA_FOR_ANALYSIS.get(family, "" if family == "other" else family)
 
 
 # --- at submission -------------------------------------------------------------
@@ -119,7 +113,7 @@ def judge_on_submit(response: Response, ctx) -> None:
         check = assess_one(
             {
                 "duration_s": response.duration_s,
-                "user_agent_family": _ua(response.ua_family),
+                "user_agent_family": response.ua_family or "",
                 "honeypot_filled": response.honeypot,
                 "has_form_cookie": response.has_form_cookie,
                 "transaction_code_reused": reused,
@@ -239,7 +233,7 @@ def response_frame(rows: list[Response]) -> tuple[pd.DataFrame, np.ndarray]:
                 if r.ip_hash and own_device
                 else None,
                 "phone_hash": r.phone_hash,
-                "user_agent_family": _ua(r.ua_family),
+                "user_agent_family": r.ua_family or "",
                 "comment": r.comment or None,
                 "honeypot_filled": r.honeypot,
                 "has_form_cookie": r.has_form_cookie,

@@ -288,3 +288,23 @@ def test_cli_rescore_and_import_codes(runner, survey_path, db, tmp_path):
     assert result.exit_code == 0 and "2 new codes" in result.output
     missing = runner.invoke(args=["quality", "import-codes", str(codes), "--hall", "X"])
     assert missing.exit_code != 0 and "no hall" in missing.output
+
+
+def test_stored_agent_families_are_the_ones_the_checks_read():
+    """services/submissions.ua_family stores a family; the quality signals
+    judge that stored family directly, with no translation between them."""
+    from surveyapp.analysis.quality_signals import agent_kind
+    from surveyapp.services.submissions import ua_family
+
+    cases = {
+        "curl/8.5.0": (True, False),
+        "python-requests/2.32": (True, False),
+        "Mozilla/5.0 (compatible; Googlebot/2.1)": (True, False),
+        "Mozilla/5.0 (X11; Linux) HeadlessChrome/126.0": (True, False),
+        "Mozilla/5.0 (Linux; Android 14) Chrome/126 Mobile": (False, False),
+        "Mozilla/5.0 (iPhone) Version/17.0 Mobile Safari/604.1": (False, False),
+        "a strange agent": (False, True),
+        "": (False, True),
+    }
+    for agent, expected in cases.items():
+        assert agent_kind(ua_family(agent)) == expected, agent
