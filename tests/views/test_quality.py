@@ -194,6 +194,17 @@ def test_flood_gets_a_friendly_429(limited, survey_path):
     assert statuses[:3] == [400, 400, 400] and statuses[3:] == [429, 429]
 
 
+def test_page_views_are_never_limited(limited, survey_path):
+    client = limited().test_client()
+    assert _flood(limited(), survey_path, 5)[3:] == [429, 429]
+    views = [client.get(survey_path()).status_code for _ in range(10)]
+    assert views == [200] * 10
+    # ... and a limited address still gets its page views.
+    flooded = limited()
+    _flood(flooded, survey_path, 4)
+    assert flooded.test_client().get(survey_path()).status_code == 200
+
+
 def test_429_page_in_both_languages(limited, survey_path):
     client = limited().test_client()
     for _ in range(3):
