@@ -1,6 +1,6 @@
 # Production image: pinned dependencies, compiled translations, non-root user.
 # On start it runs the migrations (unless RUN_MIGRATIONS=0), then gunicorn on
-# wsgi:app. See docs/operations.md and docker-compose.yml.
+# wsgi:app. See README ("Deploy", "Configure") and docker-compose.yml.
 # Bookworm's postgresql-client is 15: keep the PostgreSQL server at 15 too, so
 # `flask backup create` (pg_dump) works from inside the container.
 FROM python:3.11-slim-bookworm AS base

@@ -73,7 +73,7 @@ class Config:
     RETENTION_DAYS = _env_int("RETENTION_DAYS", 180)
     # --- end operations
 
-    # --- Satisfaction indices (issue 3; see docs/indices.md) ---------------------
+    # --- Satisfaction indices (issue 3; README "Satisfaction indices") ------------
     # A unit whose Kish effective sample size is below this is reported, not ranked.
     INDEX_MIN_N_EFF = float(os.environ.get("INDEX_MIN_N_EFF", 30))
     # Include responses the quality checks flagged (rejected ones never count).
@@ -108,7 +108,7 @@ class Config:
     API_PER_PAGE = 50
     API_MAX_PER_PAGE = 200
 
-    # --- Quality checks (issue 4; see docs/quality.md) ---------------------------
+    # --- Quality checks (issue 4; README "Fraud and data-quality checks") -
     # Judge each response in its own request (cheap signals); the whole-period
     # signals come from `flask quality rescore`. The response is always stored.
     QUALITY_ON_SUBMIT = os.environ.get("QUALITY_ON_SUBMIT", "1") != "0"
@@ -140,7 +140,7 @@ class Config:
     QUALITY_HISTORY_DAYS = _env_int("QUALITY_HISTORY_DAYS", 28)
     # --- end quality checks
 
-    # --- Complaints (issue 6; see docs/complaints.md) -----------------------------
+    # --- Complaints (issue 6; README "Complaints") ---------------------------------
     # Model used when no model was activated with `flask complaints activate`
     # (`make models` / `make run` build the seed demo model there).
     COMPLAINTS_MODEL_PATH = os.environ.get(
