@@ -223,15 +223,17 @@ def seed_responses(count: int, seed: int = 2009, days: int = 90) -> int:
     rng = np.random.default_rng(seed)
     hall_effect = {w.hall_id: rng.normal(0, 0.35) for w in windows}
     window_effect = {w.id: rng.normal(0, 0.25) for w in windows}
-    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
-        hours=8
+    now = utcnow()
+    # Today's date in Yulin (UTC+8); its opening hours may still lie ahead.
+    today = (now + timedelta(hours=8)).replace(
+        hour=0, minute=0, second=0, microsecond=0
     )
     rows = []
     for i in range(count):
         public_id = f"demo-{seed}-{i:07d}"
         window = windows[int(rng.integers(len(windows)))]
         submitted = None
-        while submitted is None:
+        while submitted is None or submitted > now:  # never in the future
             day = today - timedelta(days=int(rng.integers(0, days)))
             submitted = _opening_moment(rng, day)
         person = rng.normal(
