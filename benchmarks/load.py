@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,35 +21,14 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from harness import BIN, ROOT, Server, in_app, last_line, pg_available, pg_database
+
+sys.path.insert(0, str(ROOT))
+from surveyapp.services.default_questionnaire import DRIVER_KEYS  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results" / "load.json"
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-DRIVERS = (
-    "timeliness",
-    "attitude",
-    "competence",
-    "process",
-    "information",
-    "environment",
-)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pg_available() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def base_env(database_url: str) -> dict[str, str]:
@@ -73,19 +51,6 @@ def base_env(database_url: str) -> dict[str, str]:
     return env
 
 
-def in_app(code: str, env: dict[str, str]) -> str:
-    """Run Python `code` against the benchmark's database; return what it printed."""
-    out = subprocess.run(
-        [str(BIN / "python"), "-c", code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout
-
-
 def prepare_database(env: dict[str, str]) -> str:
     """Migrate, load the demo and return one window's questionnaire path."""
     flask = str(BIN / "flask")
@@ -105,49 +70,7 @@ def prepare_database(env: dict[str, str]) -> str:
         "    hall = db.session.query(Hall).filter_by(code='H450900').one()\n"
         "    print(hall_codes(hall, 'http://x')[1].url.removeprefix('http://x'))\n"
     )
-    return in_app(code, env).strip().splitlines()[-1]
-
-
-class Server:
-    def __init__(self, app: str, env: dict[str, str], cwd: Path = ROOT):
-        self.port = free_port()
-        # The app logs one JSON line per request: to a file, never a pipe that fills.
-        self.log = tempfile.TemporaryFile()
-        # The app logs one JSON line per request: to a file, never a pipe that fills.
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--config",
-                str(ROOT / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                app,
-            ],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                time.sleep(1.0)
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    self.log.seek(0)
-                    raise RuntimeError(self.log.read().decode()[-2000:]) from None
-                time.sleep(0.2)
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+    return last_line(code, env)
 
 
 @dataclass
@@ -201,7 +124,7 @@ def answers(n: int) -> dict:
         "q_recommend": str(n % 11),
         "q_suggestion": "很好",
     }
-    for i, key in enumerate(DRIVERS):
+    for i, key in enumerate(DRIVER_KEYS):
         data[f"q_drivers_{key}"] = str(1 + (n + i) % 5)
     if 5 - n % 5 <= 2:
         data["q_problems"] = ["waiting"]
@@ -413,19 +336,6 @@ def bench_database(label: str, url: str, seconds: float, clients: int) -> dict:
         result["submission_post"]["rps"] / max(result["ceiling_insert"]["rps"], 1e-9), 3
     )
     return result
-
-
-def pg_database(name: str, create: bool) -> str:
-    """Create or drop a database of the benchmark's own, never the shared one."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if create:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return f"{PG_SERVER}/{name}"
 
 
 def main() -> None:

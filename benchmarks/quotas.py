@@ -17,8 +17,6 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,23 +24,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness import ROOT, Server, last_line, pg_available, pg_database
+
 sys.path.insert(0, str(ROOT))
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-HOST = "127.0.0.1"
+from surveyapp.services.default_questionnaire import DRIVER_KEYS  # noqa: E402
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def _env(url: str) -> dict:
@@ -87,16 +78,7 @@ with app.app_context():
     db.session.commit()
     print(hall_codes(hall(), "http://x")[1].url.removeprefix("http://x"))
 """
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=_env(url),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return out.stdout.strip().splitlines()[-1]
+    return last_line(code, _env(url))
 
 
 def _count(url: str) -> dict:
@@ -115,16 +97,7 @@ with app.app_context():
                       "stored": len(rows), "counted": sum(r[0] for r in rows),
                       "over_quota": sum(r[1] for r in rows)}))
 """
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=_env(url),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(last_line(code, _env(url)))
 
 
 def _field(name: str, html: str) -> str:
@@ -174,42 +147,15 @@ class Citizen:
         return self._open(self.path, self.data)[0]
 
 
-def _wait_until_up(base: str, proc: subprocess.Popen) -> None:
-    for _ in range(120):  # at most ~60 s
-        if proc.poll() is not None:
-            raise RuntimeError("gunicorn exited")
-        try:
-            urllib.request.urlopen(base + "/", timeout=2).read()
-            return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.5)
-    raise RuntimeError("gunicorn did not start")
-
-
 def run(
     name: str, url: str, submissions: int, target: int, workers: int, clients: int
 ) -> dict:
     path = _seed(url, target)
-    port = _free_port()
-    base = f"http://{HOST}:{port}"
-    proc = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "-w",
-            str(workers),
-            "-b",
-            f"{HOST}:{port}",
-            "--timeout",
-            "120",
-            "wsgi:app",
-        ],
-        env=_env(url),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    server = Server(
+        "wsgi:app", _env(url), options=("-w", str(workers), "--timeout", "120")
     )
+    base = server.base
     try:
-        _wait_until_up(base, proc)
         item_id = _item_id(url)
         citizens = [Citizen(base, path) for _ in range(submissions)]
         with ThreadPoolExecutor(clients) as pool:
@@ -220,8 +166,7 @@ def run(
             statuses = list(pool.map(lambda c: c.submit(), ready))
         seconds = time.perf_counter() - started
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.stop()
     counts = _count(url)
     accepted = sum(1 for s in statuses if s == 303)
     return {
@@ -247,42 +192,7 @@ def _item_id(url: str) -> str:
         "from surveyapp import create_app\nfrom tests.firm_factories import item\n"
         "app = create_app()\nwith app.app_context(): print(item().id)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=_env(url),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return out.stdout.strip().splitlines()[-1]
-
-
-def _postgres_database() -> str | None:
-    """A fresh temporary database on 127.0.0.1, or None when PG is not there."""
-    try:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        name = f"bench_quotas_{os.getpid()}"
-        with engine.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        engine.dispose()
-        return name
-    except Exception as exc:  # any failure means: skip PostgreSQL
-        print(f"PostgreSQL not reachable, skipped: {exc.__class__.__name__}")
-        return None
-
-
-def _drop_postgres(name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    engine.dispose()
+    return last_line(code, _env(url), timeout=120)
 
 
 def main() -> int:
@@ -305,13 +215,13 @@ def main() -> int:
                 args.clients,
             )
         )
-    pg = _postgres_database()
-    if pg:
+    if pg_available():
+        name = f"bench_quotas_{os.getpid()}"
         try:
             results.append(
                 run(
                     "postgresql",
-                    f"postgresql+psycopg://postgres@{HOST}:5432/{pg}",
+                    pg_database(name, create=True),
                     args.submissions,
                     args.target,
                     args.workers,
@@ -319,7 +229,9 @@ def main() -> int:
                 )
             )
         finally:
-            _drop_postgres(pg)
+            pg_database(name, create=False)
+    else:
+        print("PostgreSQL not reachable on 127.0.0.1:5432, skipped")
     out = ROOT / "benchmarks" / "results" / "quotas.json"
     out.write_text(
         json.dumps({"python": sys.version.split()[0], "runs": results}, indent=2) + "\n"
@@ -331,13 +243,6 @@ def main() -> int:
         else 1
     )
 
-
-DRIVER_KEYS = [
-    key
-    for key, _zh, _en in __import__(
-        "surveyapp.services.default_questionnaire", fromlist=["DRIVERS"]
-    ).DRIVERS
-]
 
 if __name__ == "__main__":
     sys.exit(main())

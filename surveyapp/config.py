@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from surveyapp.services.default_questionnaire import DRIVER_KEYS
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEV_SECRET = "dev-only-secret-change-me"
 DEV_SALT = "dev-only-salt-change-me"
@@ -91,17 +93,7 @@ class Config:
         "default": 0.0,
     }
     # Dimension weights of the six drivers for the "fixed" method (equal by default).
-    INDEX_DIMENSION_WEIGHTS = dict.fromkeys(
-        (
-            "timeliness",
-            "attitude",
-            "competence",
-            "process",
-            "information",
-            "environment",
-        ),
-        1 / 6,
-    )
+    INDEX_DIMENSION_WEIGHTS = dict.fromkeys(DRIVER_KEYS, 1 / len(DRIVER_KEYS))
     # Largest AHP consistency ratio accepted without an explicit override.
     INDEX_AHP_MAX_CR = 0.10
     # API pages: default and largest page size.

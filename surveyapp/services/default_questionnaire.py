@@ -19,6 +19,7 @@ DRIVERS = [
     ("information", "信息告知清晰程度", "Clarity of information"),
     ("environment", "大厅环境与设施", "Environment and facilities"),
 ]
+DRIVER_KEYS = tuple(key for key, _zh, _en in DRIVERS)
 
 PROBLEMS = [
     ("waiting", "等候时间太长", "Waited too long"),

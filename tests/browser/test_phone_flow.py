@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from surveyapp.extensions import db
+from surveyapp.services.default_questionnaire import DRIVER_KEYS
 from tests.browser.live import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_app
 
 pytestmark = pytest.mark.browser
@@ -68,14 +69,7 @@ def test_phone_answers_a_decoded_qr_code(live_server, phone):
     for label in ("等候时间太长", "工作人员态度不好"):
         phone.get_by_label(label).check()
     phone.locator("#q_complaint").fill("取号后等了一个多小时，窗口只开了一个。")
-    for item in (
-        "timeliness",
-        "attitude",
-        "competence",
-        "process",
-        "information",
-        "environment",
-    ):
+    for item in DRIVER_KEYS:
         phone.locator(f'input[name="q_drivers_{item}"][value="2"]').check()
     box = phone.locator(
         'label.choice:has(input[value="2"][name="q_overall"])'
@@ -110,14 +104,7 @@ def test_page_works_without_javascript(live_server, tmp_path):
         ).new_page()
         page.goto(url + "?lang=en")
         page.get_by_label("Very satisfied").check()
-        for item in (
-            "timeliness",
-            "attitude",
-            "competence",
-            "process",
-            "information",
-            "environment",
-        ):
+        for item in DRIVER_KEYS:
             page.locator(f'input[name="q_drivers_{item}"][value="5"]').check()
         page.get_by_role("button", name="Submit").click()
         page.wait_for_url("**/thanks/**")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from surveyapp.extensions import db
 from surveyapp.models import Hall, Response
 from surveyapp.models.base import utcnow
+from surveyapp.services.default_questionnaire import DRIVER_KEYS
 from surveyapp.services.submissions import issue_ticket
 from tests.conftest import full_answers
 
@@ -24,14 +25,7 @@ def varied_answers(**extra) -> dict:
     """A differentiated grid (not a straightline) with overall 4."""
     data = full_answers(4)
     for key, value in zip(
-        (
-            "timeliness",
-            "attitude",
-            "competence",
-            "process",
-            "information",
-            "environment",
-        ),
+        DRIVER_KEYS,
         (4, 5, 4, 3, 5, 4),
         strict=True,
     ):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from surveyapp.extensions import db as _db
 from surveyapp.models import IndexResult, IndexRun, PublishedRunChanged, Response
 from surveyapp.models.base import utcnow
+from surveyapp.services.default_questionnaire import DRIVER_KEYS
 from surveyapp.services.index_exports import COLUMNS, export_run
 from surveyapp.services.indices import (
     IndexRunError,
@@ -64,14 +65,7 @@ def test_hall_run_end_to_end(app, responses):
     assert first.ci_low < first.index < first.ci_high
     assert first.n_eff == pytest.approx(first.n)  # equal weights
     assert 0 <= first.good_rate <= 1 and 0 <= first.bad_rate <= 1
-    assert set(first.driver_scores) == {
-        "timeliness",
-        "attitude",
-        "competence",
-        "process",
-        "information",
-        "environment",
-    }
+    assert set(first.driver_scores) == set(DRIVER_KEYS)
     assert first.trend and all("ci_low" in v for v in first.trend.values())
     assert first.points == pytest.approx(min(10, max(0, (first.index - 60) / 35 * 10)))
     indices = [r.index for r in run.results]

@@ -12,6 +12,7 @@ from surveyapp.analysis.quality import QualitySettings
 from surveyapp.models import AuditLog, Response
 from surveyapp.models.base import utcnow
 from surveyapp.models.quality import QualityReview
+from surveyapp.services.default_questionnaire import DRIVER_KEYS
 from surveyapp.services.presence import import_transaction_codes, issue_rotating_token
 from surveyapp.services.quality import (
     reason_texts,
@@ -68,21 +69,7 @@ def test_genuine_answer_is_ok_and_judged(judged, client, survey_path, db):
         ({"ua": "python-requests/2.31"}, "rejected", "bot_user_agent"),
         ({"seconds": 1.0}, "rejected", "too_fast"),
         (
-            {
-                "answers": varied_answers(
-                    **{
-                        f"q_drivers_{k}": "3"
-                        for k in (
-                            "timeliness",
-                            "attitude",
-                            "competence",
-                            "process",
-                            "information",
-                            "environment",
-                        )
-                    }
-                )
-            },
+            {"answers": varied_answers(**{f"q_drivers_{k}": "3" for k in DRIVER_KEYS})},
             "flagged",
             "straightline",
         ),
