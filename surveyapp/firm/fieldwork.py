@@ -17,13 +17,12 @@ from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
-from surveyapp.deferred import after_response
 from surveyapp.extensions import db
 from surveyapp.firm import bp
 from surveyapp.firm.routes import project_or_404
 from surveyapp.i18n import current_language
 from surveyapp.public.screener import handle_screener, render_screener
-from surveyapp.services.complaints import classify_in_request, record_complaint_of
+from surveyapp.services.complaints import record_after
 from surveyapp.services.projects import in_fieldwork
 from surveyapp.services.questionnaires import SurveyTarget
 from surveyapp.services.submissions import (
@@ -152,6 +151,5 @@ def interview_submit(project_id: int, hall_id: int):
     page = redirect(
         url_for("firm.interview", project_id=project.id, hall_id=hall_id), code=303
     )
-    if stored.created and stored.has_comment and classify_in_request():
-        after_response(page, record_complaint_of, stored.id)
+    record_after(page, stored)
     return page

@@ -19,11 +19,10 @@ from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
-from surveyapp.deferred import after_response
 from surveyapp.extensions import db, limiter
 from surveyapp.i18n import current_language
 from surveyapp.public import bp
-from surveyapp.services.complaints import classify_in_request, record_complaint_of
+from surveyapp.services.complaints import record_after
 from surveyapp.services.memory import MISSING, ProcessMemory
 from surveyapp.services.qr import InvalidCode
 from surveyapp.services.questionnaires import (
@@ -263,10 +262,8 @@ def submit(token: str):
             ),
         )
     page = redirect(url_for("public.thanks", key=stored.public_id), code=303)
-    if stored.created and stored.has_comment and classify_in_request():
-        # Classification and the follow-up case come after the page is sent
-        # (or from `flask complaints work`, services/complaints.py).
-        after_response(page, record_complaint_of, stored.id)
+    # Classification and the follow-up case come after the page is sent.
+    record_after(page, stored)
     return page
 
 

@@ -284,11 +284,18 @@ def classify_pending(
     return done
 
 
-def classify_in_request() -> bool:
-    """Whether the web worker classifies a new complaint right after sending
-    the thank-you page (COMPLAINTS_INLINE, one process), or leaves it to
-    `flask complaints work` running beside the web workers (production)."""
-    return bool(current_app.config.get("COMPLAINTS_INLINE", True))
+def record_after(page, stored) -> None:
+    """For a newly stored response with a comment: record the complaint,
+    classify it and open its case once `page` has been sent. Left to
+    `flask complaints work` when COMPLAINTS_INLINE is 0 (production)."""
+    if (
+        stored.created
+        and stored.has_comment
+        and current_app.config["COMPLAINTS_INLINE"]
+    ):
+        from surveyapp.deferred import after_response
+
+        after_response(page, record_complaint_of, stored.id)
 
 
 def work_once(lookback: timedelta = timedelta(days=1)) -> int:
