@@ -132,16 +132,13 @@ def export_responses_command(
     """Export responses: one row per response, with codes and every answer."""
     from datetime import date
 
-    from sqlalchemy import select
-
-    from surveyapp.extensions import db
-    from surveyapp.models import Hall
     from surveyapp.services.exports import write_export
+    from surveyapp.services.org import hall_by_code
     from surveyapp.services.reports import ResponseFilter
 
     hall_id = None
     if hall_code:
-        hall = db.session.scalar(select(Hall).where(Hall.code == hall_code))
+        hall = hall_by_code(hall_code)
         if hall is None:
             raise click.ClickException(f"no hall with code {hall_code}")
         hall_id = hall.id

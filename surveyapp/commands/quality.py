@@ -66,13 +66,11 @@ def rescore_command(start, end, period):
 def import_codes_command(path: Path, hall_code: str):
     """Import the transaction codes a hall's queue system printed (one per line,
     or the first column of a CSV); only salted hashes are stored."""
-    from sqlalchemy import select
 
-    from surveyapp.extensions import db
-    from surveyapp.models import Hall
+    from surveyapp.services.org import hall_by_code
     from surveyapp.services.presence import import_transaction_codes
 
-    hall = db.session.scalar(select(Hall).where(Hall.code == hall_code))
+    hall = hall_by_code(hall_code)
     if hall is None:
         raise click.BadParameter(
             f"no hall with code {hall_code!r}", param_hint="--hall"

@@ -6,7 +6,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from surveyapp.extensions import db
 from surveyapp.models import Hall
@@ -22,6 +21,7 @@ from surveyapp.services.complaint_inbox import (
     topics,
     trend_svg_points,
 )
+from surveyapp.services.org import all_halls
 
 # Names of the seed taxonomy's categories; other label sets show their codes.
 CATEGORY_NAMES = {
@@ -54,7 +54,7 @@ def _me():
 
 
 def _halls() -> list[Hall]:
-    return list(db.session.scalars(select(Hall).order_by(Hall.code)))
+    return all_halls()
 
 
 def _names() -> dict:

@@ -10,11 +10,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.models import Firm, Hall, QuestionnaireVersion, ServiceItem
+from surveyapp.models import Firm, QuestionnaireVersion, ServiceItem
 from surveyapp.models.sampling import SurveyProject
 from surveyapp.models.users import ROLE_ADMIN, ROLE_FIRM_MANAGER, ROLE_INTERVIEWER
 from surveyapp.office import bp
 from surveyapp.services import projects as service
+from surveyapp.services.org import all_halls
 from surveyapp.services.users import AccountError, audit, create_user
 
 
@@ -28,7 +29,7 @@ def _page(status: int = 200):
         "office/projects.html",
         projects=service.list_projects(),
         firms=db.session.scalars(select(Firm).order_by(Firm.code)).all(),
-        halls=db.session.scalars(select(Hall).order_by(Hall.code)).all(),
+        halls=all_halls(),
         items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
         versions=db.session.scalars(
             select(QuestionnaireVersion).where(

@@ -8,14 +8,13 @@ from flask import Response as FlaskResponse
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
-from surveyapp.extensions import db, limiter
-from surveyapp.models import Hall, Window
+from surveyapp.extensions import limiter
 from surveyapp.office import bp
 from surveyapp.office.forms import LoginForm, filters_from_args
 from surveyapp.services import qr as qr_service
 from surveyapp.services.exports import FORMATS, export_responses
+from surveyapp.services.org import all_halls, hall_by_code
 from surveyapp.services.reports import hall_summaries, list_responses
 from surveyapp.services.users import audit, authenticate
 
@@ -59,7 +58,7 @@ def logout():
 @bp.route("/")
 def index():
     filters = filters_from_args(request.args)
-    halls = db.session.scalars(select(Hall).order_by(Hall.code)).all()
+    halls = all_halls()
     return render_template(
         "office/summary.html",
         summaries=hall_summaries(filters),
@@ -70,7 +69,7 @@ def index():
 
 @bp.route("/halls")
 def halls():
-    rows = db.session.scalars(select(Hall).order_by(Hall.code)).all()
+    rows = all_halls()
     return render_template(
         "office/halls.html",
         halls=rows,
@@ -97,23 +96,12 @@ def qr_image(code: str, fmt: str):
 
 
 def _find_code(code: str) -> qr_service.CodeEntry:
-    hall = db.session.scalar(select(Hall).where(Hall.code == code))
-    if hall is None:
-        window = db.session.scalar(select(Window).where(Window.code == code))
-        if window is None:
-            abort(404)
-        hall = window.hall
-    for entry in qr_service.hall_codes(hall, _base_url()):
-        if entry.code == code:
-            return entry
-    abort(404)
+    return qr_service.find_code(code, _base_url()) or abort(404)
 
 
 @bp.route("/halls/<code>/poster")
 def poster(code: str):
-    hall = db.session.scalar(select(Hall).where(Hall.code == code))
-    if hall is None:
-        abort(404)
+    hall = hall_by_code(code) or abort(404)
     response = FlaskResponse(
         qr_service.poster_html(hall, _base_url()), mimetype="text/html"
     )
@@ -129,7 +117,7 @@ def responses():
     filters = filters_from_args(request.args)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = list_responses(filters, page=page)
-    halls = db.session.scalars(select(Hall).order_by(Hall.code)).all()
+    halls = all_halls()
     return render_template(
         "office/responses.html",
         rows=rows,

@@ -23,6 +23,7 @@ from surveyapp.services.default_questionnaire import (
     DRIVERS,
     PROBLEMS,
 )
+from surveyapp.services.org import hall_by_code
 from surveyapp.services.questionnaires import current_version, publish_version
 
 REGIONS = [
@@ -128,7 +129,7 @@ def seed_organisation() -> dict[str, int]:
             db.session.add(region)
             created["regions"] += 1
         hall_code = f"H{code}"
-        hall = db.session.scalar(select(Hall).where(Hall.code == hall_code))
+        hall = hall_by_code(hall_code)
         if hall is not None:
             continue
         hall_name = "玉林市政务服务中心" if level == "city" else f"{name}政务服务中心"

@@ -112,6 +112,20 @@ def hall_codes(hall: Hall, base_url: str) -> list[CodeEntry]:
     return entries
 
 
+def find_code(code: str, base_url: str) -> CodeEntry | None:
+    """The printed code of a hall or of one of its windows, by that code."""
+    from surveyapp.models import Window
+    from surveyapp.services.org import hall_by_code
+
+    hall = hall_by_code(code)
+    if hall is None:
+        window = db.session.scalar(select(Window).where(Window.code == code))
+        hall = window.hall if window is not None else None
+    if hall is None:
+        return None
+    return next((e for e in hall_codes(hall, base_url) if e.code == code), None)
+
+
 def poster_html(hall: Hall, base_url: str) -> str:
     """An A4 poster per hall: one code per window, print CSS, no external assets."""
     entries = [

@@ -12,6 +12,7 @@ from surveyapp.models import Hall, Response
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import Complaint, ComplaintCase
 from surveyapp.services.cases import CaseRates
+from surveyapp.services.org import all_halls
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def hall_summaries(
     ).group_by(Response.hall_id)
     counts = {row[0]: row for row in db.session.execute(query)}
     case_rates = case_rates_by_hall(filters, now)
-    halls = db.session.scalars(select(Hall).order_by(Hall.code)).all()
+    halls = all_halls()
     summaries = []
     for hall in halls:
         if filters.hall_id and hall.id != filters.hall_id:
