@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from surveyapp.api import bp
 from surveyapp.api.auth import require_token
@@ -13,6 +13,7 @@ from surveyapp.extensions import db
 from surveyapp.models import RUN_STATUSES, IndexResult, IndexRun
 from surveyapp.services.index_exports import result_row, run_summary
 from surveyapp.services.indices import LEVELS, RUN_STATUSES_VISIBLE
+from surveyapp.services.paging import page_of
 
 bp.before_request(require_token)
 
@@ -37,8 +38,7 @@ def _page_args() -> tuple[int, int]:
 
 
 def _paginated(query, page: int, per_page: int, endpoint: str, render, **args):
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
+    rows, total = page_of(query, page, per_page)
     pages = max(1, -(-total // per_page))
 
     def link(number: int) -> str:

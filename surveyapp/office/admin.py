@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from flask import render_template, request
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from surveyapp.auth import admin_required
-from surveyapp.extensions import db
-from surveyapp.models import AuditLog
 from surveyapp.office import bp
+from surveyapp.services.users import audit_entries
 
 PER_PAGE = 100
 
@@ -19,19 +16,7 @@ PER_PAGE = 100
 def audit_log():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     action = request.args.get("action") or None
-    query = select(AuditLog)
-    if action:
-        query = query.where(AuditLog.action == action)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    entries = db.session.scalars(
-        query.options(joinedload(AuditLog.user))
-        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
-    actions = db.session.scalars(
-        select(AuditLog.action).distinct().order_by(AuditLog.action)
-    ).all()
+    entries, total, actions = audit_entries(action, page, PER_PAGE)
     return render_template(
         "office/audit_log.html",
         entries=entries,

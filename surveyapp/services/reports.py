@@ -13,6 +13,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import Complaint, ComplaintCase
 from surveyapp.services.cases import CaseRates
 from surveyapp.services.org import all_halls
+from surveyapp.services.paging import page_of
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,10 @@ def _start(day: date) -> datetime:
 def list_responses(
     filters: ResponseFilter, *, page: int = 1, per_page: int = 50
 ) -> tuple[list[Response], int]:
-    query = filters.apply(select(Response))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(Response.submitted_at.desc(), Response.id.desc())
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
-    ).all()
-    return list(rows), total
+    query = filters.apply(select(Response)).order_by(
+        Response.submitted_at.desc(), Response.id.desc()
+    )
+    return page_of(query, page, per_page)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveyapp.extensions import db
@@ -12,6 +13,7 @@ from surveyapp.models import AuditLog, User
 from surveyapp.models.base import utcnow
 from surveyapp.models.users import ROLES
 from surveyapp.security import salted_hash
+from surveyapp.services.paging import page_of
 
 MIN_PASSWORD = 10
 
@@ -62,6 +64,27 @@ def authenticate(username: str, password: str) -> User | None:
     user.last_login_at = utcnow()
     db.session.commit()
     return user
+
+
+def audit_entries(
+    action: str | None, page: int, per_page: int
+) -> tuple[list[AuditLog], int, list[str]]:
+    """A page of the audit log, newest first, optionally of one action; its
+    total; and every action logged so far (for the filter)."""
+    query = select(AuditLog)
+    if action:
+        query = query.where(AuditLog.action == action)
+    entries, total = page_of(
+        query.options(joinedload(AuditLog.user)).order_by(
+            AuditLog.created_at.desc(), AuditLog.id.desc()
+        ),
+        page,
+        per_page,
+    )
+    actions = db.session.scalars(
+        select(AuditLog.action).distinct().order_by(AuditLog.action)
+    ).all()
+    return entries, total, list(actions)
 
 
 def audit(
