@@ -495,11 +495,36 @@ def _sweep(
         "genuine_flagged_rate": round(float(np.mean(genuine)), 4),
         "genuine_flagged_rate_max": round(float(np.max(genuine)), 4),
     }
-    for k in ("straightline", "speeder"):
+    for k in ("straightline", "speeder", "device_stuffing"):
         recall = [r["recall"][k] for r in runs]
         out[f"recall_{k}"] = round(float(np.mean(recall)), 4)
         out[f"recall_{k}_min"] = round(float(np.min(recall)), 4)
     return out
+
+
+RECALL_MIN, GENUINE_FLAGGED_MAX, EXCLUDED = 0.95, 0.02, ("straightline_slow",)
+
+
+def _targets(runs: list[dict]) -> dict:
+    """The issue's aim, judged on the mean over seeds (the expected month)
+    and, stricter, on every single seed; both are reported."""
+    kinds = [k for k in runs[0]["recall"] if k not in EXCLUDED]
+    genuine = [r["genuine_flagged_rate"] for r in runs]
+
+    def met(recalls: list[float], flagged: float) -> bool:
+        return min(recalls) >= RECALL_MIN and flagged < GENUINE_FLAGGED_MAX
+
+    mean_recall = [float(np.mean([r["recall"][k] for r in runs])) for k in kinds]
+    return {
+        "recall_min": RECALL_MIN,
+        "genuine_flagged_max": GENUINE_FLAGGED_MAX,
+        "excluded_from_target": list(EXCLUDED),
+        "met_on_mean_over_seeds": met(mean_recall, float(np.mean(genuine))),
+        "met_on_every_seed": all(
+            met([r["recall"][k] for k in kinds], r["genuine_flagged_rate"])
+            for r in runs
+        ),
+    }
 
 
 def main(seeds: tuple[int, ...] = (1, 2, 3, 4, 5)) -> dict:
@@ -521,6 +546,7 @@ def main(seeds: tuple[int, ...] = (1, 2, 3, 4, 5)) -> dict:
             ("fast_ratio", (0.45, 0.5, 0.55, 0.6)),
             ("speeder_ratio", (0.25, 0.3, 1 / 3)),
             ("straightline_flag_inner", (False, True)),
+            ("weak_signals", ((), settings.weak_signals)),
         )
     }
     # honest sensitivity: a more satisfied population has more all-5 grids
@@ -581,11 +607,7 @@ def main(seeds: tuple[int, ...] = (1, 2, 3, 4, 5)) -> dict:
         },
         "genuine_anomaly_rates": GENUINE_RATES,
         "settings": asdict(settings),
-        "targets": {
-            "recall_min": 0.95,
-            "genuine_flagged_max": 0.02,
-            "excluded_from_target": ["straightline_slow"],
-        },
+        "targets": _targets(runs),
     }
     out = Path(__file__).resolve().parent / "results" / "fraud.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -119,6 +119,16 @@ class Config:
     QUALITY_BURST_ALPHA = float(os.environ.get("QUALITY_BURST_ALPHA", 1e-4))
     # Near-duplicate comments: character 3-5-gram Jaccard at least this.
     QUALITY_TEXT_SIMILARITY = float(os.environ.get("QUALITY_TEXT_SIMILARITY", 0.6))
+    # Signals that are only a note alone (a missing form cookie, outside hours),
+    # and how many distinct notes together make a flag (0: never).
+    QUALITY_WEAK_SIGNALS = tuple(
+        c.strip()
+        for c in os.environ.get(
+            "QUALITY_WEAK_SIGNALS", "no_form_cookie,outside_hours"
+        ).split(",")
+        if c.strip()
+    )
+    QUALITY_CORROBORATE_NOTES = _env_int("QUALITY_CORROBORATE_NOTES", 2)
     # Rotating code: grace after its validity before a response is flagged (s).
     QUALITY_TOKEN_GRACE_S = float(os.environ.get("QUALITY_TOKEN_GRACE_S", 60.0))
     # Rotating window-screen QR: a new code every REFRESH seconds, valid VALIDITY.

@@ -60,20 +60,38 @@ def _bool(series: pd.Series) -> np.ndarray:
     return series.astype(object).fillna(False).astype(bool).to_numpy()
 
 
+def _severity(code: str, s: QualitySettings) -> int:
+    """A code's own severity: a weak signal is only a NOTE."""
+    return NOTE if code in s.weak_signals else SEVERITY[code]
+
+
+def _corroborated(level: int, notes: int, s: QualitySettings) -> int:
+    """Enough distinct NOTEs together make a FLAG (settings: corroboration)."""
+    if level == NOTE and 0 < s.corroborate_notes <= notes:
+        return FLAG
+    return level
+
+
 def _combine(
-    codes: Mapping[str, np.ndarray], severity: Mapping[str, np.ndarray]
+    codes: Mapping[str, np.ndarray],
+    severity: Mapping[str, np.ndarray],
+    s: QualitySettings,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[str]]]:
     """(worst severity, quality_score, verdict, reason codes) per response."""
     names = list(codes)
     n = len(next(iter(codes.values()))) if codes else 0
     level = np.zeros(n, dtype=int)
+    notes = np.zeros(n, dtype=int)
     score = np.ones(n)
     for name in names:
         hit = codes[name]
         sev = severity[name]
         level = np.where(hit, np.maximum(level, sev), level)
+        notes += hit & (sev == NOTE)
         penalty = np.vectorize(PENALTY.get, otypes=[float])(np.maximum(sev, NOTE))
         score = np.where(hit, score * (1 - penalty), score)
+    if s.corroborate_notes > 0:  # as _corroborated, for the whole batch
+        level = np.where((level == NOTE) & (notes >= s.corroborate_notes), FLAG, level)
     reasons = [[name for name in names if codes[name][i]] for i in range(n)]
     verdict = np.array([VERDICTS[v] for v in level], dtype=object)
     return level, score, verdict, reasons
@@ -131,7 +149,7 @@ def _request_signals(
         duration, items, s.speeder_floor_s, s.speeder_floor_items
     )
     codes["straightline"] = straight
-    severity = {name: np.full(n, SEVERITY[name]) for name in codes}
+    severity = {name: np.full(n, _severity(name, s)) for name in codes}
     severity["straightline"] = _straightline_severity(
         straight, answered, value, codes["too_fast"], s
     )
@@ -186,7 +204,8 @@ def _one_signals(
         "too_fast": too_fast,
         "straightline": straight,
     }
-    severity = dict(SEVERITY, straightline=FLAG if escalate else NOTE)
+    severity = {code: _severity(code, s) for code in fired}
+    severity["straightline"] = FLAG if escalate else NOTE
     return [(code, severity[code]) for code, hit in fired.items() if hit]
 
 
@@ -202,12 +221,13 @@ def assess_one(
     s = settings or QualitySettings()
     if isinstance(grid_row, np.ndarray):
         grid_row = grid_row.ravel().tolist()
-    level, score, reasons = 0, 1.0, []
+    level, notes, score, reasons = 0, 0, 1.0, []
     for code, severity in _one_signals(response, grid_row, s):
         level = max(level, severity)
+        notes += severity == NOTE
         score *= 1 - PENALTY[max(severity, NOTE)]
         reasons.append(code)
-    return OneCheck(VERDICTS[level], reasons, score)
+    return OneCheck(VERDICTS[_corroborated(level, notes, s)], reasons, score)
 
 
 def assess(
@@ -287,6 +307,9 @@ def assess(
             # a lone return visit hours later is a second errand, not stuffing
             gap = sig.gap_to_previous(key, submitted)
             hit &= (ordinal >= 3) | (gap < s.return_visit_gap_s)
+        if has_time:
+            # a chain that reaches the reject count was stuffing from its start
+            hit |= sig.chain_peak(key, submitted, span) >= reject_at
         codes[code] = hit
         severity[code] = np.where(ordinal >= reject_at, REJECT, FLAG)
 
@@ -312,7 +335,7 @@ def assess(
         codes["burst"] = codes["outside_hours"] = np.zeros(n, bool)
         extra["burst_count"] = np.zeros(n, int)
     severity["burst"] = np.full(n, FLAG)
-    severity["outside_hours"] = np.full(n, FLAG)
+    severity["outside_hours"] = np.full(n, _severity("outside_hours", s))
 
     matches = qtext.match_texts(
         _col(frame, "comment", None).tolist(),
@@ -341,7 +364,7 @@ def assess(
     ) | (at_window >= s.text_short_cluster - 1)
     severity["near_duplicate_text"] = np.full(n, FLAG)
 
-    level, score, verdict, reasons = _combine(codes, severity)
+    level, score, verdict, reasons = _combine(codes, severity, s)
     out = pd.DataFrame({name: codes[name] for name in codes})
     for name, values in extra.items():
         out[name] = values

@@ -64,6 +64,10 @@ class QualitySettings:
     ``return_visit_gap_s`` (2 h) after the first is left ok: citizens sent
     home for a missing document come back hours later (the "跑两趟" errand
     the one-visit reform targets) and may rate the window again.
+    Once a chain (same key, gaps no longer than its window) reaches the
+    reject count, its earlier members are FLAG too: the first responses of
+    a stuffing run are part of it, and in the benchmark a phone that clears
+    its cookie between ratings was otherwise missed at the start of each run.
 
     Bursts. ``burst_span_s`` (5 min) intervals holding >=
     ``burst_min_count`` (6) responses for one window whose Poisson tail
@@ -83,7 +87,20 @@ class QualitySettings:
 
     Hours. Outside the hall's sessions by more than ``hours_grace_before_s``
     (10 min) before opening or ``hours_grace_after_s`` (30 min, citizens
-    served at closing time answer on their way out) after closing -> FLAG.
+    served at closing time answer on their way out) after closing.
+
+    Corroboration. The codes in ``weak_signals`` (default: the missing form
+    cookie and a time outside opening hours) are a NOTE on their own: each
+    has an everyday honest cause (a browser that refuses cookies, a citizen
+    who rates the visit from home that evening) and alone they were right
+    about a third (outside hours) to two thirds (no cookie) of the time in
+    the benchmark. ``corroborate_notes`` (2) distinct NOTE signals on one
+    response make a FLAG (0 turns corroboration off): weak indicators are
+    acted on only when independent ones agree (Teitcher et al. 2015, J. Law,
+    Medicine & Ethics 43:116, on judging "fraudsters" by several checks
+    together; Curran 2016, J. Experimental Social Psychology 66:4, on
+    combining screens sequentially rather than trusting any one). Listing
+    no weak signals restores the old rule (each a FLAG alone).
 
     Presence. Rotating QR token older than its validity plus
     ``token_grace_s`` (60 s) -> FLAG only (slow networks, long queues);
@@ -124,3 +141,5 @@ class QualitySettings:
     hours_grace_before_s: float = 10 * 60
     hours_grace_after_s: float = 30 * 60
     token_grace_s: float = 60.0
+    weak_signals: tuple[str, ...] = ("no_form_cookie", "outside_hours")
+    corroborate_notes: int = 2

@@ -171,6 +171,30 @@ def repeat_ordinal(
     return out
 
 
+def chain_peak(keys: pd.Series, submitted_at: pd.Series, window_s: float) -> np.ndarray:
+    """Largest ``repeat_ordinal`` reached in each response's chain: the
+    same-key responses linked by gaps of at most ``window_s`` seconds (0
+    where the key is null). The first response of a long chain gets the
+    chain's size, not 1."""
+    keys = pd.Series(keys).reset_index(drop=True)
+    ordinal = repeat_ordinal(keys, submitted_at, window_s)
+    codes, _ = pd.factorize(keys)
+    seconds = epoch_seconds(pd.Series(submitted_at).reset_index(drop=True))
+    out = np.zeros(len(keys), dtype=int)
+    idx = np.flatnonzero(codes >= 0)
+    if not idx.size:
+        return out
+    order = idx[np.lexsort((idx, seconds[idx], codes[idx]))]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (codes[order][1:] != codes[order][:-1]) | (
+        seconds[order][1:] - seconds[order][:-1] > window_s
+    )
+    chain = np.cumsum(new)
+    peak = pd.Series(ordinal[order]).groupby(chain).transform("max").to_numpy()
+    out[order] = peak
+    return out
+
+
 def gap_to_previous(keys: pd.Series, submitted_at: pd.Series) -> np.ndarray:
     """Seconds since the previous response with the same key (inf if none)."""
     keys = pd.Series(keys).reset_index(drop=True)

@@ -279,11 +279,28 @@ def test_duplicate_device_chain() -> None:
     device[6] = "phone-y"
     device[9] = "phone-y"  # a second response 45 min later
     out = assess(make_frame(n, device_hash=device), varied_grid(n))
-    assert out.loc[1, "verdict"] == "ok"  # the first of a chain is kept
+    assert out.loc[6, "verdict"] == "ok"  # the first of a pair is kept
+    assert out.loc[9, "verdict"] == "flagged"  # back within an hour
     assert out.loc[2, "verdict"] == "flagged"
     assert out.loc[3, "verdict"] == "rejected"
     assert out.loc[2, "device_repeat"] == 2
-    assert out.loc[9, "verdict"] == "flagged"  # back within an hour
+    # the chain reached the reject count, so its first response is flagged too
+    assert out.loc[1, "verdict"] == "flagged"
+    assert out.loc[1, "reasons"] == ["duplicate_device"]
+
+
+def test_chain_peak_links_by_gaps_not_by_start() -> None:
+    base = pd.Timestamp("2026-03-02 09:00")
+    minutes = [0, 20, 40, 60, 200, 0, 5]
+    keys = ["a"] * 5 + [None, "b"]
+    times = pd.Series([base + pd.Timedelta(minutes=m) for m in minutes])
+    peak = sig.chain_peak(pd.Series(keys), times, 30 * 60)
+    # a at 0-20-40-60 min is one chain (each gap 20 min) whose largest
+    # 30-min ordinal is 2; the response at 200 min starts a new chain
+    assert peak.tolist() == [2, 2, 2, 2, 1, 0, 1]
+    assert sig.repeat_ordinal(pd.Series(keys), times, 30 * 60).tolist() == [
+        1, 2, 2, 2, 1, 0, 1,
+    ]  # fmt: skip
 
 
 def test_return_visit_hours_later_is_ok() -> None:
@@ -342,6 +359,32 @@ def test_outside_hours_in_assess() -> None:
     times[4] = datetime(2026, 3, 2, 21, 0)
     out = assess(make_frame(5, submitted_at=times), varied_grid(5))
     assert out["outside_hours"].tolist() == [False] * 4 + [True]
+    # a weak signal alone is a note: shown, not sent to a reviewer
+    assert out["verdict"].tolist() == ["ok"] * 5
+    assert out.loc[4, "reasons"] == ["outside_hours"]
+    # listing no weak signals restores the old rule
+    strict = assess(
+        make_frame(5, submitted_at=times),
+        varied_grid(5),
+        QualitySettings(weak_signals=()),
+    )
+    assert strict["verdict"].tolist() == ["ok"] * 4 + ["flagged"]
+
+
+def test_two_weak_signals_corroborate_into_a_flag() -> None:
+    times = [MONDAY + timedelta(minutes=20 * i) for i in range(4)]
+    times[2] = times[3] = datetime(2026, 3, 2, 21, 0)
+    cookie = [True, False, True, False]
+    frame = make_frame(4, submitted_at=times, has_form_cookie=cookie)
+    out = assess(frame, varied_grid(4))
+    assert out["verdict"].tolist() == ["ok", "ok", "ok", "flagged"]
+    assert out.loc[3, "reasons"] == ["no_form_cookie", "outside_hours"]
+    off = assess(frame, varied_grid(4), QualitySettings(corroborate_notes=0))
+    assert off["verdict"].tolist() == ["ok"] * 4
+    # the per-request check applies the same rule to the signals it has
+    assert assess_one({"has_form_cookie": False}).verdict == "ok"
+    one = assess_one({"has_form_cookie": False}, [5] * 6)  # + all-top note
+    assert (one.verdict, one.reasons) == ("flagged", ["no_form_cookie", "straightline"])
 
 
 def test_presence_and_bots() -> None:
@@ -360,7 +403,7 @@ def test_presence_and_bots() -> None:
         "flagged",  # stale token: never rejected alone
         "rejected",  # transaction code reused
         "rejected",  # honeypot
-        "flagged",  # no form cookie
+        "ok",  # no form cookie: a note alone
         "rejected",  # automated client
         "flagged",  # unknown client
         "ok",

@@ -84,22 +84,26 @@ def test_bots_and_careless_answers_are_stored_with_a_verdict(
     assert reason in response.reasons
 
 
-def test_post_without_the_form_cookie_is_flagged(judged, app, survey_path, db):
+def test_post_without_the_form_cookie_is_noted_and_flagged_when_corroborated(
+    judged, app, survey_path, db
+):
     client = app.test_client()
     html = client.get(survey_path()).get_data(as_text=True)
     from tests.services.quality_helpers import PHONE_UA, aged_ticket
 
-    fresh = app.test_client()  # a script posting without ever opening the form
-    data = {"ticket": aged_ticket(html, 90), **varied_answers()}
-    assert (
-        fresh.post(
-            survey_path(), data=data, headers={"User-Agent": PHONE_UA}
-        ).status_code
-        == 303
-    )
-    (response,) = responses()
-    assert (response.verdict, response.has_form_cookie) == ("flagged", False)
-    assert response.reasons == ["no_form_cookie"]
+    all_top = varied_answers(**{f"q_drivers_{k}": "5" for k in DRIVER_KEYS})
+    for answers in (varied_answers(), all_top):
+        fresh = app.test_client()  # posting without ever opening the form
+        data = {"ticket": aged_ticket(html, 90), **answers}
+        headers = {"User-Agent": PHONE_UA}
+        assert fresh.post(survey_path(), data=data, headers=headers).status_code == 303
+    alone, with_grid = sorted(responses(), key=lambda r: r.id)
+    # a missing cookie alone is a note (browsers that refuse cookies) ...
+    assert (alone.verdict, alone.has_form_cookie) == ("ok", False)
+    assert alone.reasons == ["no_form_cookie"]
+    # ... and with a second note (an all-top straightline) a flag
+    assert with_grid.verdict == "flagged"
+    assert set(with_grid.reasons) == {"no_form_cookie", "straightline"}
 
 
 def _window_id(db, path):
@@ -205,7 +209,8 @@ def test_rescore_flags_stuffing_and_keeps_reviewer_decisions(
     result = rescore_period(day - timedelta(days=1), day + timedelta(days=1))
     assert result.scored == 4
     verdicts = [r.verdict for r in responses()]
-    assert verdicts == ["ok", "flagged", "rejected", "ok"]  # last: reviewer's
+    # the chain reached the reject count, so its first is flagged too
+    assert verdicts == ["flagged", "flagged", "rejected", "ok"]  # last: reviewer's
     last = responses()[3]
     assert last.auto_verdict == "rejected" and last.reviewed
     assert "duplicate_device" in last.reasons
@@ -258,7 +263,7 @@ def test_cli_rescore_and_import_codes(runner, survey_path, db, tmp_path):
     _seed(db, survey_path, n=3, device_hash="same-phone")
     result = runner.invoke(args=["quality", "rescore", "--from", "2026-11-18"])
     assert result.exit_code == 0, result.output
-    assert "3 responses scored, 2 verdicts changed" in result.output
+    assert "3 responses scored, 3 verdicts changed" in result.output
     result = runner.invoke(args=["quality", "rescore", "--period", "2026-11"])
     assert "0 verdicts changed" in result.output
     bad = runner.invoke(args=["quality", "rescore", "--period", "2026-13"])
