@@ -99,6 +99,7 @@ def screen(token: str):
         target,
         project,
         request.form,
-        screen_action=url_for("public.screen", token=token),
+        # a re-asked screener keeps the rotating window-screen code (issue 4)
+        screen_action=url_for("public.screen", token=token, rt=request.args.get("rt")),
         render_form=lambda values: _render_form(token, target, values=values),
     )

@@ -182,3 +182,7 @@ def test_screener_carries_the_rotating_code_to_the_questionnaire(
         path + "/screen?rt=abc123", data={"service_item": str(item().id)}
     )
     assert 'name="rt" value="abc123"' in form.get_data(as_text=True)
+    # a screener answered wrongly is asked again with the code still carried
+    again = client.post(path + "/screen?rt=abc123", data={})
+    assert again.status_code == 400
+    assert "/screen?rt=abc123" in again.get_data(as_text=True)
