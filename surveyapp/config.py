@@ -131,6 +131,9 @@ class Config:
     QUALITY_CORROBORATE_NOTES = _env_int("QUALITY_CORROBORATE_NOTES", 2)
     # Rotating code: grace after its validity before a response is flagged (s).
     QUALITY_TOKEN_GRACE_S = float(os.environ.get("QUALITY_TOKEN_GRACE_S", 60.0))
+    # A flagged response holds its quota place while it waits for review (a
+    # reviewer's rejection frees it); 0: it takes a place only once accepted.
+    QUOTA_COUNT_FLAGGED = os.environ.get("QUOTA_COUNT_FLAGGED", "1") != "0"
     # Rotating window-screen QR: a new code every REFRESH seconds, valid VALIDITY.
     QUALITY_ROTATING_REFRESH_S = _env_int("QUALITY_ROTATING_REFRESH_S", 120)
     QUALITY_ROTATING_VALIDITY_S = _env_int("QUALITY_ROTATING_VALIDITY_S", 300)

@@ -149,13 +149,13 @@ def _set_verdict(
 def apply_verdict(response: Response, verdict: str) -> None:
     """Change the effective verdict, keeping quota counts and metrics in step."""
     from surveyapp.observability import count_verdict
-    from surveyapp.services.quotas import claim_quota, release_quota
+    from surveyapp.services.quotas import claim_quota, counts_in_quota, release_quota
 
-    before = response.verdict
+    held, holds = counts_in_quota(response.verdict), counts_in_quota(verdict)
     response.verdict = verdict
-    if verdict == "rejected" and before != "rejected":
+    if held and not holds:
         release_quota(response)
-    elif before == "rejected" and verdict != "rejected" and response.quota_cell_id:
+    elif holds and not held and response.quota_cell_id:
         if not claim_quota(response):
             response.over_quota = True
     count_verdict(verdict)

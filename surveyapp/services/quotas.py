@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from surveyapp.extensions import db
@@ -156,8 +157,20 @@ def attach_response(response: Response, ctx) -> None:
     if cell is None:
         return
     response.quota_cell_id = cell.id
-    if response.verdict != "rejected" and not claim_quota(response):
+    if counts_in_quota(response.verdict) and not claim_quota(response):
         response.over_quota = True
+
+
+def counted_verdicts() -> tuple[str, ...]:
+    """Verdicts that hold a quota place: never ``rejected``; ``flagged`` while
+    it waits for review unless QUOTA_COUNT_FLAGGED is off."""
+    if current_app.config.get("QUOTA_COUNT_FLAGGED", True):
+        return ("ok", "flagged")
+    return ("ok",)
+
+
+def counts_in_quota(verdict: str | None) -> bool:
+    return (verdict or "ok") in counted_verdicts()
 
 
 def claim_quota(response: Response) -> bool:
@@ -203,22 +216,23 @@ def release_quota(response: Response) -> bool:
 
 
 def recount_quotas(project: SurveyProject) -> dict[int, int]:
-    """Repair: set every cell's count from the responses holding a place that
-    are not rejected. Returns {cell id: count}."""
+    """Repair: set every cell's count from the responses holding a place whose
+    verdict counts (``counted_verdicts``). Returns {cell id: count}."""
+    counted = counted_verdicts()
     counts = dict(
         db.session.execute(
             select(Response.quota_cell_id, func.count(Response.id))
             .where(
                 Response.project_id == project.id,
                 Response.quota_counted.is_(True),
-                Response.verdict != "rejected",
+                Response.verdict.in_(counted),
             )
             .group_by(Response.quota_cell_id)
         ).all()
     )
     db.session.execute(
         update(Response)
-        .where(Response.project_id == project.id, Response.verdict == "rejected")
+        .where(Response.project_id == project.id, Response.verdict.not_in(counted))
         .values(quota_counted=False)
         .execution_options(synchronize_session=False)
     )

@@ -15,11 +15,13 @@ from surveyapp.models.quality import QualityReview
 from surveyapp.services.default_questionnaire import DRIVER_KEYS
 from surveyapp.services.presence import import_transaction_codes, issue_rotating_token
 from surveyapp.services.quality import (
+    apply_verdict,
     reason_texts,
     rescore_period,
     settings_from_config,
 )
 from surveyapp.services.quality_review import ReviewError, decide, reverse
+from surveyapp.services.quotas import recount_quotas
 from tests.services.quality_helpers import (
     hall,
     post_answers,
@@ -257,6 +259,29 @@ def test_rejecting_releases_the_quota_place(app, client, survey_path, db, make_u
     reverse(review, response and review.reviewer)
     db.session.refresh(cell)
     assert cell.completed == 1 and response.quota_counted
+
+
+@pytest.mark.parametrize("count_flagged", [True, False])
+def test_flagged_responses_hold_a_quota_place_by_the_configured_rule(
+    app, client, survey_path, db, make_user, monkeypatch, count_flagged
+):
+    from tests.firm_factories import HALL, make_project
+    from tests.services.test_quotas import _cell, _screen_and_submit
+
+    monkeypatch.setitem(app.config, "QUOTA_COUNT_FLAGGED", count_flagged)
+    project = make_project(targets={(HALL, "nr", "", ""): 1})
+    _screen_and_submit(client, survey_path())
+    response = db.session.scalars(select(Response)).one()
+    cell = _cell(db, project)
+    assert cell.completed == 1 and response.quota_counted  # ok: counted
+    apply_verdict(response, "flagged")  # as a rescore would
+    db.session.commit()
+    db.session.refresh(cell)
+    assert (cell.completed, response.quota_counted) == (int(count_flagged),) * 2
+    assert recount_quotas(project) == {cell.id: int(count_flagged)}
+    decide(response, make_user("rev", "analyst"), "accept")
+    db.session.refresh(cell)
+    assert cell.completed == 1 and response.quota_counted  # accepted: counted
 
 
 def test_cli_rescore_and_import_codes(runner, survey_path, db, tmp_path):

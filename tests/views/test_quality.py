@@ -11,6 +11,7 @@ from sqlalchemy import select
 from surveyapp import create_app
 from surveyapp.extensions import limiter
 from surveyapp.models import AuditLog
+from surveyapp.services.default_questionnaire import DRIVER_KEYS
 from tests.firm_factories import firm
 from tests.services.quality_helpers import (
     PHONE_UA,
@@ -30,12 +31,16 @@ PAGES = (
 @pytest.fixture()
 def flagged(app, survey_path, db, monkeypatch):
     """Two stored responses: one ok, one the submission check flagged because
-    it was posted without the form's cookie."""
+    it was posted without the form's cookie and with an all-5 grid (two notes
+    that corroborate each other)."""
     monkeypatch.setitem(app.config, "QUALITY_ON_SUBMIT", True)
     assert post_answers(app.test_client(), survey_path()).status_code == 303
     html = app.test_client().get(survey_path()).get_data(as_text=True)
     answers = varied_answers(
-        q_overall="2", q_problems="waiting", q_complaint="please add seats"
+        q_overall="2",
+        q_problems="waiting",
+        q_complaint="please add seats",
+        **{f"q_drivers_{k}": "5" for k in DRIVER_KEYS},
     )
     bare = app.test_client()  # never opened the form: no cookie
     bare.post(
