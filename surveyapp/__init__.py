@@ -119,14 +119,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from flask_babel import refresh
-
     from surveyapp.i18n import current_language, localized, remember_language
     from surveyapp.security import add_security_headers, reject_invalid_utf8
 
-    # The locale is cached on the app context, which tests share across requests.
-    app.before_request(refresh)
-    app.before_request(_forget_previous_user)
     app.before_request(reject_invalid_utf8)
     app.after_request(remember_language)
     app.after_request(add_security_headers)
@@ -135,11 +130,3 @@ def _register_hooks(app: Flask) -> None:
         current_language=current_language,
         has_endpoint=lambda name: name in app.view_functions,
     )
-
-
-def _forget_previous_user() -> None:
-    """An app context can outlive one request (tests, CLI): never reuse the user
-    or locale loaded for an earlier request."""
-    from flask import g
-
-    g.pop("_login_user", None)

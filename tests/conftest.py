@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from pathlib import Path
@@ -37,7 +38,11 @@ class BufferedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
+        if self.preserve_context:  # `with client:` keeps the test's contexts
+            return super().open(*args, **kwargs)
+        # Each request in a context of its own, as under a real server: its own
+        # app context (a fresh ``g``, locale and user) and database session.
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture(scope="session")

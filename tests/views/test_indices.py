@@ -73,22 +73,26 @@ def test_downloads(client, login, run, fmt):
         assert book.sheetnames == ["indices", "method"]
 
 
-def test_publish_and_supersede_admin_only(client, login, run):
+def test_publish_and_supersede_admin_only(client, login, run, db):
     login("analyst", role="analyst")
     assert client.post(f"/office/indices/{run.id}/publish").status_code == 403
     client.post("/office/logout")
     login("boss", role="admin")
     client.post(f"/office/indices/{run.id}/publish")
+    db.session.refresh(run)  # each request has its own session, as in production
     assert run.status == "published"
     fix = compute_run(demo_period(), "hall", "regression")
     refused = client.post(
         f"/office/indices/{run.id}/supersede", data={"new_run": fix.id, "reason": ""}
     )
+    db.session.refresh(run)
     assert refused.status_code == 303 and run.status == "published"
     client.post(
         f"/office/indices/{run.id}/supersede",
         data={"new_run": fix.id, "reason": "weights corrected"},
     )
+    db.session.refresh(run)
+    db.session.refresh(fix)
     assert run.status == "superseded" and fix.status == "published"
     html = client.get(f"/office/indices/{run.id}").get_data(as_text=True)
     assert "weights corrected" in html
