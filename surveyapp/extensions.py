@@ -11,6 +11,9 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+# Registers the swept-memory:// rate-limit storage (the default) with limits.
+from surveyapp import ratelimit_storage  # noqa: F401
+
 # Stable constraint names so Alembic migrations are reproducible across databases.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

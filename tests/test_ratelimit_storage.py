@@ -1,0 +1,55 @@
+"""The default rate-limit storage: limits' memory storage, swept inline."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from limits import parse
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from surveyapp.ratelimit_storage import SweptMemoryStorage
+
+
+def test_the_scheme_is_registered_and_is_the_default(app):
+    assert isinstance(storage_from_string("swept-memory://"), SweptMemoryStorage)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "swept-memory://"
+
+
+@pytest.mark.parametrize(
+    ("cls", "spawns"), [(MemoryStorage, True), (SweptMemoryStorage, False)]
+)
+def test_no_thread_per_hit(monkeypatch, cls, spawns):
+    storage = cls()
+    storage.timer.join()  # the one timer every instance starts
+    started = []
+    real_start = threading.Timer.start
+    monkeypatch.setattr(
+        threading.Timer, "start", lambda self: started.append(1) or real_start(self)
+    )
+    limiter = FixedWindowRateLimiter(storage)
+    limit = parse("1000/minute")
+    for _ in range(5):
+        limiter.hit(limit, "client")
+        storage.timer.join()  # the library's timer ends, as between requests
+    # the library's storage starts a timer thread again and again; ours none
+    assert bool(started) is spawns
+
+
+def test_limits_and_expiry_still_hold(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("time.time", lambda: clock[0])
+    monkeypatch.setattr("time.monotonic", lambda: clock[0])
+    storage = SweptMemoryStorage()
+    limiter = FixedWindowRateLimiter(storage)
+    limit = parse("3/minute")
+    assert [limiter.hit(limit, "a") for _ in range(4)] == [True, True, True, False]
+    assert limiter.hit(limit, "b")  # another client has its own count
+    clock[0] += 61
+    assert limiter.hit(limit, "a")  # the window has passed
+    # that hit swept the idle client's counter inline, without any thread
+    assert set(storage.storage) == {limit.key_for("a")}
+    clock[0] += 61
+    storage.incr("c", 60)
+    assert set(storage.storage) == {"c"}
