@@ -270,11 +270,13 @@ def complaint_counts(env: dict[str, str]) -> tuple[int, int, int]:
 
 
 def worker_drained(env: dict[str, str], timeout: float = 60.0) -> dict:
-    """Wait for the complaints worker to record every stored comment."""
+    """Wait for the complaints worker to record and classify every stored
+    comment (pending: recorded, not yet classified)."""
     started = time.perf_counter()
     while True:
         comments, recorded, pending = complaint_counts(env)
-        if recorded >= comments or time.perf_counter() - started > timeout:
+        done = recorded >= comments and pending == 0
+        if done or time.perf_counter() - started > timeout:
             break
         time.sleep(1)
     return {
@@ -344,6 +346,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
+    model = ROOT / "instance" / "models" / "seed"
+    if not model.exists():  # the worker would record but never classify
+        sys.exit(f"no complaint classifier at {model}: run `make models` first")
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         runs.append(
