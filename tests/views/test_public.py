@@ -49,6 +49,11 @@ def test_submission_is_stored_with_hall_window_version(client, db, submit):
     )
     assert stored.device_hash and len(stored.device_hash) == 64
     assert stored.started_at <= stored.submitted_at
+    # columns the submission leaves to the table's defaults (one Core INSERT)
+    assert stored.created_at is not None and stored.reasons == []
+    assert stored.verdict == "ok" and stored.quality_score == 1.0
+    assert (stored.reviewed, stored.over_quota, stored.quota_counted) == (False,) * 3
+    assert stored.public_id in response.headers["Location"]
     thanks = client.get(response.headers["Location"])
     assert "感谢您的评价" in thanks.get_data(as_text=True)
 
