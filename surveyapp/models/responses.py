@@ -37,10 +37,14 @@ class Response(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="zh")
     mode: Mapped[str] = mapped_column(String(16), default="qr")
     # Privacy: only salted hashes of the client address and device cookie.
-    ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Not indexed (migration 0006): the duplicate checks read a period's rows
+    # and compare them in memory, no query looks a person up by hash, and an
+    # index would be a ready-made lookup of one person's answers (PIPL data
+    # minimisation) that every insert had to maintain.
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    device_hash: Mapped[str | None] = mapped_column(String(64))
     ua_family: Mapped[str] = mapped_column(String(32), default="other")
-    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
     # Encrypted (Fernet) so the hall can call back; only with explicit consent.
     phone_encrypted: Mapped[str | None] = mapped_column(Text)
     contact_consent: Mapped[bool] = mapped_column(default=False)
@@ -76,7 +80,7 @@ class Response(db.Model):
     has_form_cookie: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Age of the rotating window-screen code when the form was opened (None: poster).
     rotating_token_age_s: Mapped[float | None]
-    transaction_code_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    transaction_code_hash: Mapped[str | None] = mapped_column(String(64))
     # --- end quality checks
 
     version: Mapped[QuestionnaireVersion] = relationship()
