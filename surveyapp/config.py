@@ -16,6 +16,15 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _env_list(name: str, default: str = "") -> tuple[str, ...]:
+    """A comma-separated variable as a tuple, without blanks."""
+    return tuple(
+        item.strip()
+        for item in os.environ.get(name, default).split(",")
+        if item.strip()
+    )
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
@@ -123,28 +132,22 @@ class Config:
     QUALITY_TEXT_SIMILARITY = float(os.environ.get("QUALITY_TEXT_SIMILARITY", 0.6))
     # Signals that are only a note alone (a missing form cookie, outside hours),
     # and how many distinct notes together make a flag (0: never).
-    QUALITY_WEAK_SIGNALS = tuple(
-        c.strip()
-        for c in os.environ.get(
-            "QUALITY_WEAK_SIGNALS", "no_form_cookie,outside_hours"
-        ).split(",")
-        if c.strip()
+    QUALITY_WEAK_SIGNALS = _env_list(
+        "QUALITY_WEAK_SIGNALS", "no_form_cookie,outside_hours"
     )
     QUALITY_CORROBORATE_NOTES = _env_int("QUALITY_CORROBORATE_NOTES", 2)
     # Rotating code: grace after its validity before a response is flagged (s).
     QUALITY_TOKEN_GRACE_S = float(os.environ.get("QUALITY_TOKEN_GRACE_S", 60.0))
-    # A flagged response holds its quota place while it waits for review (a
-    # reviewer's rejection frees it); 0: it takes a place only once accepted.
-    QUOTA_COUNT_FLAGGED = os.environ.get("QUOTA_COUNT_FLAGGED", "1") != "0"
     # Rotating window-screen QR: a new code every REFRESH seconds, valid VALIDITY.
     QUALITY_ROTATING_REFRESH_S = _env_int("QUALITY_ROTATING_REFRESH_S", 120)
     QUALITY_ROTATING_VALIDITY_S = _env_int("QUALITY_ROTATING_VALIDITY_S", 300)
     # Halls (codes, comma-separated) whose form asks for the queue-ticket code.
-    QUALITY_TRANSACTION_HALLS = tuple(
-        c for c in os.environ.get("QUALITY_TRANSACTION_HALLS", "").split(",") if c
-    )
+    QUALITY_TRANSACTION_HALLS = _env_list("QUALITY_TRANSACTION_HALLS")
     # Rescore: medians and usual rates come from this many days before the period.
     QUALITY_HISTORY_DAYS = _env_int("QUALITY_HISTORY_DAYS", 28)
+    # A flagged response holds its quota place while it waits for review (a
+    # reviewer's rejection frees it); 0: it takes a place only once accepted.
+    QUOTA_COUNT_FLAGGED = os.environ.get("QUOTA_COUNT_FLAGGED", "1") != "0"
     # --- end quality checks
 
     # --- Complaints (issue 6; README "Complaints") ---------------------------------
@@ -166,12 +169,8 @@ class Config:
     # 差评 follow-up: working days to fix and reply; holidays (YYYY-MM-DD, comma-
     # separated) are skipped like weekends, make-up working weekend days count.
     CASE_DEADLINE_WORKING_DAYS = _env_int("CASE_DEADLINE_WORKING_DAYS", 5)
-    CASE_HOLIDAYS = tuple(
-        d for d in os.environ.get("CASE_HOLIDAYS", "").split(",") if d
-    )
-    CASE_EXTRA_WORKDAYS = tuple(
-        d for d in os.environ.get("CASE_EXTRA_WORKDAYS", "").split(",") if d
-    )
+    CASE_HOLIDAYS = _env_list("CASE_HOLIDAYS")
+    CASE_EXTRA_WORKDAYS = _env_list("CASE_EXTRA_WORKDAYS")
     # Ratings (overall, 1-5) at or below this with a complaint open a case.
     CASE_MAX_OVERALL = 2
     # --- end complaints

@@ -65,11 +65,12 @@ def _severity(code: str, s: QualitySettings) -> int:
     return NOTE if code in s.weak_signals else SEVERITY[code]
 
 
-def _corroborated(level: int, notes: int, s: QualitySettings) -> int:
-    """Enough distinct NOTEs together make a FLAG (settings: corroboration)."""
-    if level == NOTE and 0 < s.corroborate_notes <= notes:
-        return FLAG
-    return level
+def _corroborated(level, notes, s: QualitySettings):
+    """Enough distinct NOTEs together make a FLAG (settings: corroboration);
+    for one response's level and note count, or arrays of them."""
+    if s.corroborate_notes <= 0:
+        return level
+    return np.where((level == NOTE) & (notes >= s.corroborate_notes), FLAG, level)
 
 
 def _combine(
@@ -90,8 +91,7 @@ def _combine(
         notes += hit & (sev == NOTE)
         penalty = np.vectorize(PENALTY.get, otypes=[float])(np.maximum(sev, NOTE))
         score = np.where(hit, score * (1 - penalty), score)
-    if s.corroborate_notes > 0:  # as _corroborated, for the whole batch
-        level = np.where((level == NOTE) & (notes >= s.corroborate_notes), FLAG, level)
+    level = _corroborated(level, notes, s)
     reasons = [[name for name in names if codes[name][i]] for i in range(n)]
     verdict = np.array([VERDICTS[v] for v in level], dtype=object)
     return level, score, verdict, reasons
@@ -227,7 +227,7 @@ def assess_one(
         notes += severity == NOTE
         score *= 1 - PENALTY[max(severity, NOTE)]
         reasons.append(code)
-    return OneCheck(VERDICTS[_corroborated(level, notes, s)], reasons, score)
+    return OneCheck(VERDICTS[int(_corroborated(level, notes, s))], reasons, score)
 
 
 def assess(

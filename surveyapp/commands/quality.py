@@ -66,7 +66,6 @@ def rescore_command(start, end, period):
 def import_codes_command(path: Path, hall_code: str):
     """Import the transaction codes a hall's queue system printed (one per line,
     or the first column of a CSV); only salted hashes are stored."""
-
     from surveyapp.services.org import hall_by_code
     from surveyapp.services.presence import import_transaction_codes
 

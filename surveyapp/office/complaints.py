@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from surveyapp.extensions import db
-from surveyapp.models import Hall
 from surveyapp.models.complaints import CASE_STATES, ROUTING_STATES, Complaint
 from surveyapp.models.complaints import ComplaintCase as Case
 from surveyapp.office import bp
@@ -51,10 +50,6 @@ STATE_NAMES = {
 
 def _me():
     return current_user._get_current_object()
-
-
-def _halls() -> list[Hall]:
-    return all_halls()
 
 
 def _names() -> dict:
@@ -102,7 +97,7 @@ def complaints():
         rows=rows,
         total=total,
         filters=filters,
-        halls=_halls(),
+        halls=all_halls(),
         labels=service.category_labels(),
         routing_states=ROUTING_STATES,
         has_model=service.active_source() is not None,
@@ -135,7 +130,7 @@ def complaint_topics():
         "office/complaints/topics.html",
         result=result,
         points=trend_svg_points(result["trend"], result["months"]),
-        halls=_halls(),
+        halls=all_halls(),
         hall_id=hall_id,
         period=period or "",
         **_names(),
@@ -153,7 +148,7 @@ def cases():
         rows=rows,
         rates=case_service.unit_rates(case_service.list_cases()),
         is_overdue=case_service.is_overdue,
-        halls=_halls(),
+        halls=all_halls(),
         states=CASE_STATES,
         state=state,
         overdue=overdue,

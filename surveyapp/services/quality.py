@@ -28,7 +28,6 @@ from surveyapp.models.quality import TransactionCode
 from surveyapp.services import presence
 
 log = logging.getLogger(__name__)
-# ua_family (services/submissions.py) -> a name the analysis recognises.
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

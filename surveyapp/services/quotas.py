@@ -170,6 +170,7 @@ def counted_verdicts() -> tuple[str, ...]:
 
 
 def counts_in_quota(verdict: str | None) -> bool:
+    """None: a new response not judged yet, which the table stores as ok."""
     return (verdict or "ok") in counted_verdicts()
 
 
