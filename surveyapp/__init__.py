@@ -56,6 +56,9 @@ def _init_database(app: Flask) -> None:
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30})
+        # A file never drops a connection: the ping before each checkout (a
+        # recovery aid for a server database) is one more statement per request.
+        options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
@@ -75,7 +78,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from surveyapp.i18n import select_locale
+    from surveyapp.security import SessionInterface
 
+    app.session_interface = SessionInterface()
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
