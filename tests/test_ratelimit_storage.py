@@ -53,3 +53,55 @@ def test_limits_and_expiry_still_hold(monkeypatch):
     clock[0] += 61
     storage.incr("c", 60)
     assert set(storage.storage) == {"c"}
+
+
+def _limited_app(**limiter_options):
+    from flask import Flask
+    from flask_limiter.util import get_remote_address
+
+    from surveyapp.extensions import RouteLimiter
+
+    app = Flask(__name__)
+    app.config["RATELIMIT_STORAGE_URI"] = "swept-memory://"
+    limiter = RouteLimiter(key_func=get_remote_address, **limiter_options)
+    limiter.init_app(app)
+
+    def open_view():
+        return "ok"
+
+    @limiter.limit("2/minute")
+    def guarded_view():
+        return "ok"
+
+    app.add_url_rule("/open", "open", open_view, methods=["POST"])
+    app.add_url_rule("/guarded", "guarded", guarded_view, methods=["POST"])
+    return app, limiter
+
+
+def _statuses(app, path: str, n: int) -> list[int]:
+    client = app.test_client()
+    return [client.post(path).status_code for _ in range(n)]
+
+
+def test_route_limits_hold_without_the_per_request_search(monkeypatch):
+    from flask_limiter import Limiter
+
+    app, limiter = _limited_app()
+    searches = []
+    real = Limiter._check_request_limit
+    monkeypatch.setattr(
+        Limiter,
+        "_check_request_limit",
+        lambda self, callable_name=None, in_middleware=True: (
+            searches.append(in_middleware) or real(self, callable_name, in_middleware)
+        ),
+    )
+    assert _statuses(app, "/guarded", 3) == [200, 200, 429]
+    assert _statuses(app, "/open", 3) == [200, 200, 200]
+    # Only the decorator's own checks reached the library: no middleware search.
+    assert searches == [False, False, False]
+
+
+def test_a_configured_default_limit_is_still_searched_for():
+    app, _ = _limited_app(default_limits=["2/minute"])
+    assert _statuses(app, "/open", 3) == [200, 200, 429]
