@@ -37,7 +37,25 @@ def make_token(hall_id: int, window_id: int | None, questionnaire_id: int) -> st
     return _serializer().dumps([hall_id, window_id, questionnaire_id])
 
 
+# Every page view and submission parses its QR token, and a city prints a few
+# hundred: a token whose signature checked out once under this key is
+# remembered (forged ones never are), bounded per process.
+_PARSED: dict[tuple[str, str], QrTarget] = {}
+_PARSED_MAX = 4096
+
+
 def parse_token(token: str) -> QrTarget:
+    key = (current_app.config["SECRET_KEY"], token)
+    target = _PARSED.get(key)
+    if target is None:
+        target = _parse_token(token)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = target
+    return target
+
+
+def _parse_token(token: str) -> QrTarget:
     try:
         payload = _serializer().loads(token)
         hall_id, window_id, questionnaire_id = payload
