@@ -138,12 +138,19 @@ def answers(n: int) -> dict:
 PREFETCH_PER_SECOND = 40
 
 
-def _form_fields(client: Client, path: str) -> tuple[str, str] | None:
+def _form_fields(client: Client, path: str) -> dict[str, str] | None:
+    """The form's hidden fields: its ticket (bound to this client's device
+    cookie, the citizen form's CSRF check) and a CSRF token where a form has one."""
     _, page, _ = client.request("GET", path)
     html = page.decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html)
     ticket = re.search(r'name="ticket" value="([^"]+)"', html)
-    return (csrf.group(1), ticket.group(1)) if csrf and ticket else None
+    if not ticket:
+        return None
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    return {
+        "ticket": ticket.group(1),
+        **({"csrf_token": csrf.group(1)} if csrf else {}),
+    }
 
 
 def run_scenario(
@@ -159,7 +166,7 @@ def run_scenario(
 
     def worker() -> None:
         client = Client(port)
-        forms: list[tuple[str, str]] = []
+        forms: list[dict[str, str]] = []
         if kind == "post":
             for _ in range(int(PREFETCH_PER_SECOND * seconds)):
                 fields = _form_fields(client, path)
@@ -186,7 +193,7 @@ def run_scenario(
                         continue
                     with counter_lock:
                         n = next(counter)
-                    body = {"csrf_token": fields[0], "ticket": fields[1], **answers(n)}
+                    body = {**fields, **answers(n)}
                     t0 = time.perf_counter()
                     status, _, location = client.request("POST", path, body)
                     key = (
@@ -199,7 +206,7 @@ def run_scenario(
                 with tally.lock:
                     tally.errors += 1
                 client = Client(port)
-                forms.clear()  # their CSRF tokens belonged to the old session
+                forms.clear()  # their tickets belonged to the old client's cookie
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for thread in threads:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.extensions import db
@@ -41,37 +41,59 @@ class InvalidSubmission(Exception):
 
 @dataclass(frozen=True)
 class Ticket:
-    """Signed into the form when it is shown: who started, when, which version."""
+    """Signed into the form when it is shown: who started, when, which version
+    and, for the citizen's form, which browser it was shown to (`binding`)."""
 
     key: str
     started_at: datetime
     version_id: int
+    binding: str | None = None
+
+
+_serializers: dict[str, URLSafeTimedSerializer] = {}
 
 
 def _ticket_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_TICKET_SALT)
+    # Built once per key: constructing one costs more than signing a ticket.
+    secret = current_app.config["SECRET_KEY"]
+    serializer = _serializers.get(secret)
+    if serializer is None:
+        serializer = URLSafeTimedSerializer(secret, salt=_TICKET_SALT)
+        _serializers[secret] = serializer
+    return serializer
 
 
-def issue_ticket(version_id: int, now: datetime | None = None) -> str:
+def issue_ticket(
+    version_id: int, now: datetime | None = None, binding: str | None = None
+) -> str:
     now = now or utcnow()
-    return _ticket_serializer().dumps([uuid.uuid4().hex, now.timestamp(), version_id])
+    payload = [uuid.uuid4().hex, now.timestamp(), version_id]
+    return _ticket_serializer().dumps(payload + [binding] if binding else payload)
 
 
 def read_ticket(token: str | None) -> Ticket:
     if not token:
         raise InvalidTicket("missing")
     try:
-        key, started, version_id = _ticket_serializer().loads(
-            token, max_age=TICKET_MAX_AGE
+        payload = _ticket_serializer().loads(token, max_age=TICKET_MAX_AGE)
+        key, started, version_id, *rest = payload
+        binding = str(rest[0]) if len(rest) == 1 else None
+        if len(rest) > 1:
+            raise ValueError("ticket")
+        return Ticket(
+            str(key), datetime.fromtimestamp(float(started)), int(version_id), binding
         )
-        return Ticket(str(key), datetime.fromtimestamp(float(started)), int(version_id))
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         raise InvalidTicket("bad") from None
 
 
 @dataclass
 class SubmissionContext:
-    """Where the answer came from; everything personal is hashed before storing."""
+    """Where the answer came from; everything personal is hashed before storing.
+
+    hall, window and version may be detached rows shared across requests (the
+    citizen's path): the submission reads their columns and never changes them.
+    """
 
     hall: Hall
     window: Window | None
@@ -125,6 +147,11 @@ def service_items_for(hall: Hall, window: Window | None) -> list[ServiceItem]:
     remembered = _service_items.get(key)
     if remembered is not MISSING:
         return [attach(db.session, copy) for copy in remembered]
+    # A submission passes the target's detached rows (SurveyTarget.detached);
+    # their relationships load in the session.
+    hall = hall if not inspect(hall).detached else attach(db.session, hall)
+    if window is not None and inspect(window).detached:
+        window = attach(db.session, window)
     if window is not None and window.service_items:
         items = list(window.service_items)
     else:

@@ -45,13 +45,15 @@ def test_failed_commit_gives_503_with_answers_kept_then_retry_works(
     refused = client.post(path, data=data)
     body = refused.get_data(as_text=True)
     assert refused.status_code == 503
+    assert refused.headers["Retry-After"]
     assert SORRY_ZH in body
     assert "希望多开一个窗口 &lt;b&gt;谢谢&lt;/b&gt;" in body  # kept, escaped
-    assert 'value="2" checked' in body
+    kept = [(name, html.unescape(value)) for name, value in HIDDEN.findall(body)]
+    assert ("q_overall", "2") in kept and ("ticket", data["ticket"]) in kept
     assert "Traceback" not in body
     monkeypatch.undo()
     assert _count() == 0
-    again = client.post(path, data=data)  # the same ticket: stored once
+    again = client.post(path, data=MultiDict(kept))  # the same ticket: stored once
     assert again.status_code == 303
     assert _count() == 1
 

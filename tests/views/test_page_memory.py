@@ -1,5 +1,5 @@
 """The blank questionnaire page renders once per code and language; every
-citizen still gets a CSRF token of their own session and a fresh ticket."""
+citizen still gets a fresh ticket bound to their own browser."""
 
 from __future__ import annotations
 
@@ -10,36 +10,33 @@ from sqlalchemy import func, select
 from surveyapp.models import Hall, Response
 from tests.conftest import full_answers, ticket_from
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _without_slots(html: str) -> str:
-    html = CSRF.sub('name="csrf_token" value=""', html)
-    return re.sub(r'name="ticket" value="[^"]+"', 'name="ticket" value=""', html)
+TICKET = re.compile(r'name="ticket" value="[^"]+"')
 
 
 def _get(client, path: str) -> str:
     return client.get(path).get_data(as_text=True)
 
 
-def test_each_citizen_gets_own_ticket_and_csrf_token(csrf_app, demo, survey_path):
+def test_each_citizen_gets_own_ticket_bound_to_their_browser(
+    csrf_app, demo, survey_path
+):
     path = survey_path()
     one, two = csrf_app.test_client(), csrf_app.test_client()
     first = _get(one, path)
     second = _get(two, path)
     assert ticket_from(first) != ticket_from(second)
-    assert CSRF.search(first).group(1) != CSRF.search(second).group(1)
     assert "\x00" not in first + second
-    assert _without_slots(first) == _without_slots(second)
-    # Each token belongs to its own session: swapped, both are refused.
+    assert TICKET.sub("", first) == TICKET.sub("", second)
+    # No session for citizens: the only cookie is the browser's device cookie.
+    assert one.get_cookie("session") is None
+    assert one.get_cookie("sa_device") is not None
+    # Each ticket belongs to its own browser: swapped, both are refused.
     for client, html, other in ((one, first, second), (two, second, first)):
-        swapped = {
-            "csrf_token": CSRF.search(other).group(1),
-            "ticket": ticket_from(html),
-            **full_answers(4),
-        }
-        assert client.post(path, data=swapped).status_code == 400
-        own = {**swapped, "csrf_token": CSRF.search(html).group(1)}
+        swapped = {"ticket": ticket_from(other), **full_answers(4)}
+        refused = client.post(path, data=swapped)
+        assert refused.status_code == 400
+        assert "表单已过期" in refused.get_data(as_text=True)
+        own = {**swapped, "ticket": ticket_from(html)}
         assert client.post(path, data=own).status_code == 303
     assert demo.session.scalar(select(func.count(Response.id))) == 2
 

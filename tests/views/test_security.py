@@ -39,6 +39,9 @@ def test_production_cookies_are_secure_httponly_samesite(monkeypatch, tmp_path):
 
 
 def test_forms_without_csrf_token_are_refused(csrf_app, demo, survey_path, make_user):
+    """The citizen's form: its signed ticket is bound to the browser it was
+    shown to, so a post from elsewhere (another site's page makes the browser
+    post without its SameSite cookie) is refused. Other forms: Flask-WTF."""
     from sqlalchemy import func, select
 
     from surveyapp.models import Response
@@ -47,18 +50,36 @@ def test_forms_without_csrf_token_are_refused(csrf_app, demo, survey_path, make_
     path = survey_path()
     html = client.get(path).get_data(as_text=True)
     data = {"ticket": ticket_from(html), **full_answers(4)}
-    refused = client.post(path, data=data)
-    assert refused.status_code == 400
-    assert "表单已过期" in refused.get_data(as_text=True)
+    for elsewhere in (csrf_app.test_client(), _with_device(csrf_app, "f" * 32)):
+        refused = elsewhere.post(path, data=data)
+        assert refused.status_code == 400
+        assert "表单已过期" in refused.get_data(as_text=True)
+    # A ticket without a binding (as an interviewer's form has) is refused too.
+    unbound = client.post(path, data={**data, "ticket": _unbound_ticket(csrf_app)})
+    assert unbound.status_code == 400
     assert _db.session.scalar(select(func.count(Response.id))) == 0
-    token = html.split('name="csrf_token" value="')[1].split('"')[0]
-    accepted = client.post(path, data={**data, "csrf_token": token})
+    accepted = client.post(path, data=data)
     assert accepted.status_code == 303
     make_user("clerk", "analyst")
     login = client.post(
         "/office/login", data={"username": "clerk", "password": "correct horse battery"}
     )
     assert login.status_code == 400
+
+
+def _with_device(app, device: str):
+    other = app.test_client()
+    other.set_cookie("sa_device", device)
+    return other
+
+
+def _unbound_ticket(app) -> str:
+    from surveyapp.models import QuestionnaireVersion
+    from surveyapp.services.submissions import issue_ticket
+
+    with app.test_request_context():
+        version = _db.session.scalar(_db.select(QuestionnaireVersion).limit(1))
+        return issue_ticket(version.id)
 
 
 def test_every_post_route_requires_csrf(csrf_app):
