@@ -2,7 +2,7 @@
 concurrent clients, on SQLite (WAL) and PostgreSQL, beside a minimal Flask
 ceiling; writes benchmarks/results/load.json.
 
-usage: .venv/bin/python benchmarks/load.py [--seconds 10] [--clients 32] [--no-pg]
+usage: .venv/bin/python benchmarks/load.py [--seconds 5] [--rounds 3] [--clients 32] [--no-pg]
 
 Every server listens on 127.0.0.1 only; every loop is bounded in time.
 """
@@ -157,7 +157,7 @@ def run_scenario(
     port: int, kind: str, path: str, seconds: float, clients: int
 ) -> Tally:
     """Each client loops for `seconds`. For submissions, every client first
-    opens PREFETCH_PER_SECOND x seconds forms (its session's CSRF token and fresh tickets), untimed,
+    opens PREFETCH_PER_SECOND x seconds forms (fresh tickets bound to its cookie), untimed,
     so the timed phase measures the POST path alone, as the ceiling's insert."""
     tally = Tally()
     counter = iter(range(10**9))
@@ -294,7 +294,26 @@ def worker_drained(env: dict[str, str], timeout: float = 60.0) -> dict:
     }
 
 
-def bench_database(label: str, url: str, seconds: float, clients: int) -> dict:
+def merge(tallies: list[Tally]) -> Tally:
+    merged = Tally()
+    for tally in tallies:
+        merged.latencies += tally.latencies
+        for status, n in tally.statuses.items():
+            merged.statuses[status] = merged.statuses.get(status, 0) + n
+        merged.errors += tally.errors
+        merged.refills += tally.refills
+        merged.stored_keys |= tally.stored_keys
+    return merged
+
+
+def bench_database(
+    label: str, url: str, seconds: float, clients: int, rounds: int
+) -> dict:
+    """The app and its ceiling served side by side, their scenarios interleaved
+    in `rounds` rounds of `seconds` each (app page, ceiling page, app
+    submission, ceiling insert), so that this shared machine's drift over a
+    run falls on both alike; figures pool the rounds, ratios are also given
+    per round."""
     env = base_env(url)
     path = prepare_database(env)
     result: dict = {"database": label}
@@ -306,17 +325,42 @@ def bench_database(label: str, url: str, seconds: float, clients: int) -> dict:
         stderr=subprocess.DEVNULL,
     )
     server = Server("wsgi:app", env)
+    ceiling = Server("ceiling_app:app", env, cwd=ROOT / "benchmarks")
+    scenarios = {
+        "questionnaire_get": (server, "get", path),
+        "ceiling_template": (ceiling, "get", "/page"),
+        "submission_post": (server, "post", path),
+        "ceiling_insert": (ceiling, "ceiling_insert", "/insert"),
+    }
+    tallies: dict[str, list[Tally]] = {name: [] for name in scenarios}
     try:
         run_scenario(server.port, "get", path, 2, 4)  # warm-up
-        get = run_scenario(server.port, "get", path, seconds, clients)
-        result["questionnaire_get"] = summarise(get, seconds)
-        post = run_scenario(server.port, "post", path, seconds, clients)
-        result["submission_post"] = summarise(post, seconds)
-        result["complaints_worker"] = worker_drained(env)
+        run_scenario(ceiling.port, "get", "/page", 2, 4)
+        drains = []
+        for _ in range(rounds):
+            for name, (where, kind, target) in scenarios.items():
+                tallies[name].append(
+                    run_scenario(where.port, kind, target, seconds, clients)
+                )
+                if kind == "post":
+                    # The worker classifies this round's complaints before the
+                    # ceiling runs: its CPU is the submissions' cost, not the
+                    # ceiling's.
+                    drains.append(worker_drained(env))
+        result["complaints_worker"] = {
+            **drains[-1],
+            "seconds_to_drain_after_each_round": [
+                d["seconds_to_drain_after_run"] for d in drains
+            ],
+        }
     finally:
         server.stop()
+        ceiling.stop()
         worker.terminate()
         worker.wait(timeout=30)
+    for name in scenarios:
+        result[name] = summarise(merge(tallies[name]), seconds * rounds)
+    post = merge(tallies["submission_post"])
     stored = stored_public_ids(env)
     result["nothing_lost"] = {
         "answered_2xx_3xx": len(post.stored_keys),
@@ -324,32 +368,32 @@ def bench_database(label: str, url: str, seconds: float, clients: int) -> dict:
         "answered_but_not_stored": len(post.stored_keys - stored),
         "stored_but_not_answered": len(stored - post.stored_keys),
     }
-    ceiling = Server("ceiling_app:app", env, cwd=ROOT / "benchmarks")
-    try:
-        run_scenario(ceiling.port, "get", "/page", 2, 4)
-        result["ceiling_template"] = summarise(
-            run_scenario(ceiling.port, "get", "/page", seconds, clients), seconds
-        )
-        result["ceiling_insert"] = summarise(
-            run_scenario(ceiling.port, "ceiling_insert", "/insert", seconds, clients),
-            seconds,
-        )
-    finally:
-        ceiling.stop()
-    result["page_vs_template_ceiling"] = round(
-        result["questionnaire_get"]["rps"]
-        / max(result["ceiling_template"]["rps"], 1e-9),
-        3,
-    )
-    result["submission_vs_insert_ceiling"] = round(
-        result["submission_post"]["rps"] / max(result["ceiling_insert"]["rps"], 1e-9), 3
-    )
+
+    def ratio(app: str, ceil: str) -> float:
+        return round(result[app]["rps"] / max(result[ceil]["rps"], 1e-9), 3)
+
+    def per_round(app: str, ceil: str) -> list[float]:
+        return [
+            round(summarise(a, 1)["ok"] / max(summarise(c, 1)["ok"], 1), 3)
+            for a, c in zip(tallies[app], tallies[ceil], strict=True)
+        ]
+
+    result["page_vs_template_ceiling"] = ratio("questionnaire_get", "ceiling_template")
+    result["submission_vs_insert_ceiling"] = ratio("submission_post", "ceiling_insert")
+    result["per_round"] = {
+        "page_vs_template_ceiling": per_round("questionnaire_get", "ceiling_template"),
+        "submission_vs_insert_ceiling": per_round("submission_post", "ceiling_insert"),
+        "submission_p99_ms": [
+            summarise(t, seconds)["p99_ms"] for t in tallies["submission_post"]
+        ],
+    }
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=5, help="per round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
@@ -360,19 +404,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         runs.append(
             bench_database(
-                "sqlite-wal", f"sqlite:///{tmp}/load.db", args.seconds, args.clients
+                "sqlite-wal",
+                f"sqlite:///{tmp}/load.db",
+                args.seconds,
+                args.clients,
+                args.rounds,
             )
         )
     if pg_available() and not args.no_pg:
         name = f"surveyapp_load_{os.getpid()}"
         try:
             url = pg_database(name, create=True)
-            runs.append(bench_database("postgresql", url, args.seconds, args.clients))
+            runs.append(
+                bench_database(
+                    "postgresql", url, args.seconds, args.clients, args.rounds
+                )
+            )
         finally:
             pg_database(name, create=False)
     report = {
         "clients": args.clients,
-        "seconds_per_scenario": args.seconds,
+        "seconds_per_round": args.seconds,
+        "rounds": args.rounds,
         "cpus": os.cpu_count(),
         "workers": os.environ.get("WEB_CONCURRENCY", "2 x cpu"),
         "runs": runs,
