@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
+from functools import cache, lru_cache
+
 from babel import Locale
 from flask import current_app, g, request
 from flask_babel import get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LANG_COOKIE = "lang"
-
-# Every request picks a locale. Parsing the Accept-Language header and the
-# locale identifier cost ~8% of a page view, and browsers send few distinct
-# headers, so both answers are remembered per process (bounded).
-_LOCALES: dict[str, Locale] = {}
-_BEST_MATCH: dict[tuple[str, tuple[str, ...]], str] = {}
-_BEST_MATCH_MAX = 512
 
 
 def select_locale() -> Locale:
     """?lang= wins (and is remembered in a cookie), then the cookie, then the
     browser's Accept-Language, then Chinese."""
-    languages = current_app.config["LANGUAGES"]
+    languages = tuple(current_app.config["LANGUAGES"])
     chosen = request.args.get("lang")
     if chosen in languages:
         g.set_lang_cookie = chosen
@@ -27,25 +24,20 @@ def select_locale() -> Locale:
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in languages:
         return _locale(cookie)
-    return _locale(_best_match(request.headers.get("Accept-Language", ""), languages))
+    header = request.headers.get("Accept-Language", "")
+    return _locale(_best_match(header, languages))
 
 
-def _locale(code: str) -> Locale:
-    locale = _LOCALES.get(code)
-    if locale is None:
-        locale = _LOCALES[code] = Locale.parse(code)
-    return locale
+# Every request picks a locale. Parsing the Accept-Language header and the
+# locale identifier cost ~8% of a page view, and browsers send few distinct
+# headers, so both answers are remembered per process.
+_locale = cache(Locale.parse)
 
 
-def _best_match(header: str, languages) -> str:
-    key = (header, tuple(languages))
-    best = _BEST_MATCH.get(key)
-    if best is None:
-        best = request.accept_languages.best_match(languages) or languages[0]
-        if len(_BEST_MATCH) >= _BEST_MATCH_MAX:
-            _BEST_MATCH.clear()
-        _BEST_MATCH[key] = best
-    return best
+@lru_cache(maxsize=512)
+def _best_match(header: str, languages: tuple[str, ...]) -> str:
+    accepted = parse_accept_header(header, LanguageAccept)
+    return accepted.best_match(languages) or languages[0]
 
 
 def current_language() -> str:

@@ -86,3 +86,11 @@ def detached_copy(obj):
 def attach(session: Session, copy):
     """The request's own instance of a remembered row, without a query."""
     return None if copy is None else session.merge(copy, load=False)
+
+
+def in_session(session: Session, obj):
+    """`obj` itself, or the request's own instance of it when it is a detached
+    remembered copy (whose relationships cannot load)."""
+    if obj is None or not inspect(obj).detached:
+        return obj
+    return attach(session, obj)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import qrcode
@@ -37,27 +38,17 @@ def make_token(hall_id: int, window_id: int | None, questionnaire_id: int) -> st
     return _serializer().dumps([hall_id, window_id, questionnaire_id])
 
 
-# Every page view and submission parses its QR token, and a city prints a few
-# hundred: a token whose signature checked out once under this key is
-# remembered (forged ones never are), bounded per process.
-_PARSED: dict[tuple[str, str], QrTarget] = {}
-_PARSED_MAX = 4096
-
-
 def parse_token(token: str) -> QrTarget:
-    key = (current_app.config["SECRET_KEY"], token)
-    target = _PARSED.get(key)
-    if target is None:
-        target = _parse_token(token)
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.clear()
-        _PARSED[key] = target
-    return target
+    return _parse_token(current_app.config["SECRET_KEY"], token)
 
 
-def _parse_token(token: str) -> QrTarget:
+# Every page view and submission parses its QR token, and a city prints a few
+# hundred: a token whose signature checked out under this key is remembered
+# (a forged one raises, and lru_cache keeps no exception).
+@lru_cache(maxsize=4096)
+def _parse_token(secret: str, token: str) -> QrTarget:
     try:
-        payload = _serializer().loads(token)
+        payload = URLSafeSerializer(secret, salt=_SALT).loads(token)
         hall_id, window_id, questionnaire_id = payload
         if not isinstance(hall_id, int) or not isinstance(questionnaire_id, int):
             raise ValueError

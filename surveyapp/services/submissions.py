@@ -6,10 +6,11 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.extensions import db
@@ -18,7 +19,13 @@ from surveyapp.models.base import utcnow
 from surveyapp.observability import count_submission
 from surveyapp.security import encrypt_text, salted_hash
 from surveyapp.services.answers import Getter, clean_answers
-from surveyapp.services.memory import MISSING, ProcessMemory, attach, detached_copy
+from surveyapp.services.memory import (
+    MISSING,
+    ProcessMemory,
+    attach,
+    detached_copy,
+    in_session,
+)
 from surveyapp.services.quality import judge_on_submit, presence_errors
 from surveyapp.services.quotas import attach_response
 
@@ -50,17 +57,13 @@ class Ticket:
     binding: str | None = None
 
 
-_serializers: dict[str, URLSafeTimedSerializer] = {}
-
-
 def _ticket_serializer() -> URLSafeTimedSerializer:
-    # Built once per key: constructing one costs more than signing a ticket.
-    secret = current_app.config["SECRET_KEY"]
-    serializer = _serializers.get(secret)
-    if serializer is None:
-        serializer = URLSafeTimedSerializer(secret, salt=_TICKET_SALT)
-        _serializers[secret] = serializer
-    return serializer
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@cache  # built once per key: constructing one costs more than signing a ticket
+def _serializer_for(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=_TICKET_SALT)
 
 
 def issue_ticket(
@@ -77,9 +80,9 @@ def read_ticket(token: str | None) -> Ticket:
     try:
         payload = _ticket_serializer().loads(token, max_age=TICKET_MAX_AGE)
         key, started, version_id, *rest = payload
-        binding = str(rest[0]) if len(rest) == 1 else None
         if len(rest) > 1:
             raise ValueError("ticket")
+        binding = str(rest[0]) if rest else None
         return Ticket(
             str(key), datetime.fromtimestamp(float(started)), int(version_id), binding
         )
@@ -149,9 +152,7 @@ def service_items_for(hall: Hall, window: Window | None) -> list[ServiceItem]:
         return [attach(db.session, copy) for copy in remembered]
     # A submission passes the target's detached rows (SurveyTarget.detached);
     # their relationships load in the session.
-    hall = hall if not inspect(hall).detached else attach(db.session, hall)
-    if window is not None and inspect(window).detached:
-        window = attach(db.session, window)
+    hall, window = in_session(db.session, hall), in_session(db.session, window)
     if window is not None and window.service_items:
         items = list(window.service_items)
     else:
