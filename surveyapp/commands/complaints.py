@@ -225,7 +225,7 @@ def classify_pending_command(limit):
     type=float,
     default=2.0,
     show_default=True,
-    help="Seconds to wait when nothing is new.",
+    help="Seconds between rounds; each round takes all that is new.",
 )
 @click.option("--once", is_flag=True, help="One round, then exit.")
 def work_command(interval, once):
@@ -234,16 +234,34 @@ def work_command(interval, once):
     Run it beside the web workers when COMPLAINTS_INLINE=0 (docker-compose's
     `worker` service): the web workers then only store responses. A new
     model activated with `flask complaints activate` is used from the next
-    round; stopping it mid-batch loses nothing (the batch rolls back)."""
+    round; stopping it mid-batch loses nothing (the batch rolls back).
+
+    It waits `--interval` after every round, not only after an idle one: while
+    citizens submit, a round then takes a second's comments in one batch
+    instead of spinning on a few at a time. Each round's fixed cost (finding
+    new comments, checking the model) is paid once a second, and the web
+    workers keep the CPU."""
+    import gc
     import logging
     import time
 
     from surveyapp.extensions import db
-    from surveyapp.services.complaints import work_once
+    from surveyapp.services.complaints import loaded_model, work_once
 
+    frozen_with = None
     while True:
         try:
             done = work_once()
+            model = loaded_model()
+            if model is not None and model is not frozen_with:
+                # The model and jieba's dictionary are a quarter of a million
+                # long-lived objects: a full collection scanned them all
+                # (about 130 ms, half the CPU of a round). Frozen, collections
+                # skip them; a newly activated model is frozen instead.
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
+                frozen_with = model
         except Exception:  # e.g. the database is away: roll back, try again
             if once:
                 raise
@@ -254,8 +272,7 @@ def work_command(interval, once):
         if once:
             click.echo(f"{done} complaints recorded")
             return
-        if not done:
-            time.sleep(interval)
+        time.sleep(interval)
 
 
 COMMANDS = [complaints_cli]

@@ -77,6 +77,10 @@ class Complaint(db.Model):
     department: Mapped[Department | None] = relationship()
     model: Mapped[ComplaintModel | None] = relationship()
     corrected_by: Mapped[User | None] = relationship()
+    # Its 差评 case, if it has one (the database deletes it with the complaint).
+    case: Mapped[ComplaintCase | None] = relationship(
+        back_populates="complaint", passive_deletes=True
+    )
 
     @property
     def text(self) -> str:
@@ -111,7 +115,7 @@ class ComplaintCase(db.Model):
     replied_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
-    complaint: Mapped[Complaint] = relationship()
+    complaint: Mapped[Complaint] = relationship(back_populates="case")
     hall: Mapped[Hall] = relationship()
     department: Mapped[Department | None] = relationship()
     events: Mapped[list[CaseEvent]] = relationship(

@@ -68,35 +68,35 @@ def deadline(opened_at: datetime) -> datetime:
     return end.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
-def maybe_open_case(complaint: Complaint) -> ComplaintCase | None:
-    """Every bad rating (overall <= CASE_MAX_OVERALL) with a complaint is a case."""
-    overall = complaint.response.overall
+def case_values(overall: int | None, submitted_at: datetime | None) -> dict | None:
+    """When and by when a case opens for a complaint of this rating; None if
+    it opens none. Every bad rating (overall <= CASE_MAX_OVERALL) with a
+    complaint is a case."""
     if overall is None or overall > current_app.config.get("CASE_MAX_OVERALL", 2):
         return None
-    opened = complaint.submitted_at or utcnow()
+    opened = submitted_at or utcnow()
+    return {"opened_at": opened, "due_at": deadline(opened)}
+
+
+def maybe_open_case(complaint: Complaint) -> ComplaintCase | None:
+    """Open the complaint's case if its rating calls for one (case_values)."""
+    values = case_values(complaint.response.overall, complaint.submitted_at)
+    if values is None:
+        return None
     case = ComplaintCase(
         complaint=complaint,
         hall_id=complaint.hall_id,
         department_id=complaint.department_id,
-        opened_at=opened,
-        due_at=deadline(opened),
+        **values,
     )
-    case.events.append(CaseEvent(to_state="new", created_at=opened))
+    case.events.append(CaseEvent(to_state="new", created_at=values["opened_at"]))
     db.session.add(case)
     return case
 
 
-def case_for(complaint: Complaint) -> ComplaintCase | None:
-    return db.session.scalar(
-        select(ComplaintCase).where(ComplaintCase.complaint_id == complaint.id)
-    )
-
-
 def follow_routing(complaint: Complaint) -> None:
     """A new case follows its complaint to the unit it was routed to."""
-    if complaint.id is None:
-        return
-    case = case_for(complaint)
+    case = complaint.case
     if case is not None and case.state == "new":
         case.department_id = complaint.department_id
 

@@ -211,6 +211,57 @@ def test_worker_mode_leaves_classification_to_the_worker(db, submit, runner):
     assert service.classify_pending() == 1
 
 
+def _recorded(db) -> list[tuple]:
+    """What was recorded of each comment: the complaint, its case and events."""
+    rows = []
+    for c in db.session.scalars(select(Complaint).order_by(Complaint.response_id)):
+        case = c.case
+        rows.append(
+            (
+                c.response_id,
+                c.hall_id,
+                c.submitted_at,
+                c.category,
+                round(c.confidence, 9),
+                c.routing,
+                c.department_id,
+                c.model_id,
+                c.model_version,
+                c.classified_at is not None,
+                case and (case.state, case.hall_id, case.department_id),
+                case and (case.opened_at, case.due_at),
+                case and [(e.from_state, e.to_state) for e in case.events],
+            )
+        )
+    return rows
+
+
+@pytest.mark.usefixtures("active_model")
+def test_worker_batches_record_what_the_request_path_records(
+    app, db, submit, monkeypatch
+):
+    """The worker writes its batches with multi-row INSERTs; what it records
+    must equal what record_complaint records one at a time with the ORM."""
+    assert service.load_active_model() is not None
+    # So that some complaints open no case.
+    monkeypatch.setitem(app.config, "CASE_MAX_OVERALL", 1)
+    for text, overall in ((WAITING, 1), (ATTITUDE, 2), (WAITING, 2), (ATTITUDE, 1)):
+        _complain(submit, text, overall=overall)
+    inline = _recorded(db)
+    assert [r[10] is not None for r in inline] == [True, False, False, True]
+    for complaint in db.session.scalars(select(Complaint)):
+        db.session.delete(complaint)  # its case and events go with it
+    db.session.commit()
+    assert db.session.scalars(select(ComplaintCase)).all() == []
+
+    model, source = service.load_active_model(), service.active_source()
+    # Batches of 3: one full batch and one short one.
+    assert service.create_missing(classify_with=(model, source), batch=3) == 4
+    db.session.expire_all()
+    assert _recorded(db) == inline
+    assert service.create_missing(classify_with=(model, source), batch=3) == 0
+
+
 @pytest.mark.usefixtures("worker_mode")
 def test_worker_without_a_model_keeps_complaints_pending(db, submit, runner):
     _complain(submit)
