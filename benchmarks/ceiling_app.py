@@ -31,8 +31,11 @@ def create_app() -> Flask:
     # (render_template_string would compile it on every request).
     app.jinja_loader = DictLoader({"page.html": PAGE})
     url = os.environ["CEILING_DATABASE_URL"]
-    engine = create_engine(url, pool_pre_ping=True)
-    if url.startswith("sqlite"):
+    # The app's own engine settings: a ping before each checkout on a server
+    # database, none on a SQLite file (surveyapp/__init__.py).
+    sqlite = url.startswith("sqlite")
+    engine = create_engine(url, pool_pre_ping=not sqlite)
+    if sqlite:
 
         @event.listens_for(engine, "connect")
         def _wal(dbapi_connection, _record):

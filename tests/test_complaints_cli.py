@@ -190,3 +190,35 @@ def _active_paths(db) -> list[str]:
 def test_classify_pending_without_a_model(runner):
     result = runner.invoke(args=["complaints", "classify-pending"])
     assert result.exit_code == 1 and "no active model" in result.output
+
+
+class _Stop(BaseException):  # not caught by the worker's retry of a failed round
+    pass
+
+
+def test_worker_waits_between_busy_rounds_and_freezes_the_model(runner, monkeypatch):
+    """The worker waits --interval after every round, also one that found work:
+    a round then takes the comments of a whole interval in one batch. Once it
+    holds a model, that model is frozen out of the collector's scans."""
+    import gc
+    import time
+
+    model = object()
+    rounds = [3, 2]
+    slept: list[float] = []
+
+    def work_once():
+        if not rounds:
+            raise _Stop
+        return rounds.pop(0)
+
+    monkeypatch.setattr(service, "work_once", work_once)
+    monkeypatch.setattr(service, "loaded_model", lambda source=None: model)
+    freezes: list[int] = []
+    monkeypatch.setattr(gc, "freeze", lambda: freezes.append(1))
+
+    monkeypatch.setattr(time, "sleep", slept.append)
+    with pytest.raises(_Stop):
+        runner.invoke(args=["complaints", "work", "--interval", "0.5"])
+    assert slept == [0.5, 0.5]  # after the round of 3 and the round of 2
+    assert freezes == [1]  # the same model is frozen once
