@@ -286,9 +286,7 @@ def test_gunicorn_master_compiles_templates_and_freezes_before_forking(
     assert frozen == [1]
 
 
-def test_ensure_sync_remembers_the_answer_and_still_wraps_coroutines(
-    app, monkeypatch
-):
+def test_ensure_sync_remembers_the_answer_and_still_wraps_coroutines(app, monkeypatch):
     def view():
         return "ok"
 
