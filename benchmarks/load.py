@@ -294,6 +294,40 @@ def worker_drained(env: dict[str, str], timeout: float = 60.0) -> dict:
     }
 
 
+def classification_lag(env: dict[str, str]) -> dict:
+    """Seconds from a response's storing to its complaint's classification by
+    the worker, over the run's complaints: how long a complaint waits before
+    it reaches its department."""
+    code = (
+        "from sqlalchemy import select\n"
+        "from surveyapp import create_app\n"
+        "from surveyapp.extensions import db\n"
+        "from surveyapp.models import Response\n"
+        "from surveyapp.models.complaints import Complaint\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    rows = db.session.execute(select(Response.submitted_at,\n"
+        "        Complaint.classified_at).join(Complaint.response).where(\n"
+        "        Response.public_id.not_like('demo-%'),\n"
+        "        Complaint.classified_at.is_not(None)))\n"
+        "    for a, b in rows:\n"
+        "        print((b - a).total_seconds())\n"
+    )
+    lags = sorted(float(x) for x in in_app(code, env).split())
+    if not lags:
+        return {"classified": 0}
+
+    def pct(p: float) -> float:
+        return round(lags[min(len(lags) - 1, int(p * len(lags)))], 2)
+
+    return {
+        "classified": len(lags),
+        "p50_s": pct(0.5),
+        "p95_s": pct(0.95),
+        "max_s": round(lags[-1], 2),
+    }
+
+
 def merge(tallies: list[Tally]) -> Tally:
     merged = Tally()
     for tally in tallies:
@@ -360,6 +394,7 @@ def bench_database(
         worker.wait(timeout=30)
     for name in scenarios:
         result[name] = summarise(merge(tallies[name]), seconds * rounds)
+    result["complaints_worker"]["classification_lag"] = classification_lag(env)
     post = merge(tallies["submission_post"])
     stored = stored_public_ids(env)
     result["nothing_lost"] = {
