@@ -371,7 +371,7 @@ def classify_pending(
 
 
 def _classify_pending(
-    model: TrainedModel, source: ModelSource, limit: int | None, batch: int
+    model: TrainedModel, source: ModelSource, limit: int | None = None, batch: int = 500
 ) -> int:
     done = 0
     while limit is None or done < limit:
@@ -415,16 +415,14 @@ def work_once(lookback: timedelta = timedelta(days=1)) -> int:
     the last `lookback`, classified in batches (a batch is far cheaper per
     complaint than one at a time), their cases opened. Returns how many."""
     since = utcnow() - lookback
-    source = active_source()
-    if source is None:  # kept pending until a model is activated
-        return create_missing(since)
     model = load_active_model()
-    if model is None:
+    if model is None:  # kept pending until a model is activated
         return create_missing(since)
+    source = active_source()
     # New comments are classified as they become complaints; then whatever
     # was left pending (stored while no model was active) is classified.
     new = create_missing(since, classify_with=(model, source))
-    return new + _classify_pending(model, source, None, 500)
+    return new + _classify_pending(model, source)
 
 
 def correct(complaint: Complaint, category: str, user: User) -> Complaint:
