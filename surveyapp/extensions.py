@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and initialised in the app factory."""
 
-from flask import request
+from functools import lru_cache, wraps
+
+from flask import abort, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -8,6 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from limits import parse_many
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -59,6 +62,45 @@ class RouteLimiter(Limiter):
             or manager._blueprint_limits
             or self._meta_limits
         )
+
+    def per_address(self, limits, methods=("POST",)):
+        """Decorator: the view's own limits ("20/minute;200/hour", or a
+        function that returns them), counted per client address; past one of
+        them the request gets a 429 (errors.py's page).
+
+        Counts with Flask-Limiter's own storage and strategy (`Limiter.limiter`,
+        Redis in production) under the same keys as `@limiter.limit`, without
+        its per-request resolution of default, blueprint and meta limits for
+        the route: ~7% of a submission's time (benchmarks/load.py)."""
+
+        def decorate(view):
+            @wraps(view)
+            def limited(*args, **kwargs):
+                if request.method in methods:
+                    self.hit_route_limits(limits() if callable(limits) else limits)
+                return view(*args, **kwargs)
+
+            return limited
+
+        return decorate
+
+    def hit_route_limits(self, limits: str) -> None:
+        """Count this request against each limit, the tightest first, as
+        Flask-Limiter does; abort(429) at the first one exceeded."""
+        if not (self.enabled and self.initialized):
+            return
+        key = [get_remote_address(), request.endpoint or ""]
+        if self._key_prefix:
+            key.insert(0, self._key_prefix)
+        strategy = self.limiter
+        for item in _parsed_limits(limits):
+            if not strategy.hit(item, *key):
+                abort(429)
+
+
+@lru_cache(maxsize=64)
+def _parsed_limits(limits: str) -> tuple:
+    return tuple(sorted(parse_many(limits)))
 
 
 limiter = RouteLimiter(key_func=get_remote_address, default_limits=[])

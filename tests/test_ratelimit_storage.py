@@ -73,8 +73,14 @@ def _limited_app(**limiter_options):
     def guarded_view():
         return "ok"
 
+    @limiter.per_address(lambda: app.config["DIRECT_LIMIT"])
+    def direct_view():
+        return "ok"
+
+    app.config["DIRECT_LIMIT"] = "5/hour;2/minute"
     app.add_url_rule("/open", "open", open_view, methods=["POST"])
     app.add_url_rule("/guarded", "guarded", guarded_view, methods=["POST"])
+    app.add_url_rule("/direct", "direct", direct_view, methods=["GET", "POST"])
     return app, limiter
 
 
@@ -105,3 +111,26 @@ def test_route_limits_hold_without_the_per_request_search(monkeypatch):
 def test_a_configured_default_limit_is_still_searched_for():
     app, _ = _limited_app(default_limits=["2/minute"])
     assert _statuses(app, "/open", 3) == [200, 200, 429]
+
+
+def test_per_address_counts_as_the_library_decorator_does():
+    app, limiter = _limited_app(key_prefix="p")
+    client = app.test_client()
+    # Page views pass; posts are limited by the tightest of the view's limits.
+    assert [client.get("/direct").status_code for _ in range(3)] == [200] * 3
+    assert [client.post("/direct").status_code for _ in range(3)] == [200, 200, 429]
+    # Another address has its own count.
+    other = client.post("/direct", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 200
+    # The counters are the library's own: under the same keys (prefix, address,
+    # endpoint) in the same storage as `@limiter.limit` would keep them.
+    two_a_minute = parse("2/minute")
+    with app.test_request_context("/direct", environ_base={"REMOTE_ADDR": "10.0.0.9"}):
+        assert (
+            limiter.limiter.get_window_stats(
+                two_a_minute, "p", "10.0.0.9", "direct"
+            ).remaining
+            == 1
+        )
+    limiter.enabled = False
+    assert client.post("/direct").status_code == 200

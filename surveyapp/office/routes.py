@@ -34,7 +34,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.per_address(_login_limit)
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -217,7 +217,7 @@ def questionnaire(token: str):
 
 @bp.route("/s/<token>", methods=["POST"])
 @csrf.exempt  # the ticket's binding is this form's CSRF check (_require_form_binding)
-@limiter.limit(_submit_limit, methods=["POST"])
+@limiter.per_address(_submit_limit)
 def submit(token: str):
     try:
         target = resolve_token(token)

@@ -86,7 +86,7 @@ def handle_screener(
 
 
 @bp.route("/s/<token>/screen", methods=["POST"])
-@limiter.limit(_submit_limit, methods=["POST"])
+@limiter.per_address(_submit_limit)
 def screen(token: str):
     try:
         target = resolve_token(token)
