@@ -70,6 +70,8 @@ def _corroborated(level, notes, s: QualitySettings):
     for one response's level and note count, or arrays of them."""
     if s.corroborate_notes <= 0:
         return level
+    if isinstance(level, int):  # one response (assess_one): no array needed
+        return FLAG if level == NOTE and notes >= s.corroborate_notes else level
     return np.where((level == NOTE) & (notes >= s.corroborate_notes), FLAG, level)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -34,10 +35,23 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def settings_from_config(config=None) -> QualitySettings:
     """QualitySettings with every QUALITY_<FIELD> of the app config applied."""
     config = config if config is not None else current_app.config
+    values = (config.get(key, _UNSET) for _, key in _SETTING_KEYS)
+    # lists (a tuple's fields given in a dict config) as tuples, to be cached
+    return _settings(tuple(tuple(v) if isinstance(v, list) else v for v in values))
+
+
+_SETTING_KEYS = tuple(
+    (f.name, f"QUALITY_{f.name.upper()}") for f in fields(QualitySettings)
+)
+_UNSET = object()
+
+
+@lru_cache(maxsize=16)  # every submission asks; the config rarely changes
+def _settings(values: tuple) -> QualitySettings:
     given = {
-        f.name: config[f"QUALITY_{f.name.upper()}"]
-        for f in fields(QualitySettings)
-        if f"QUALITY_{f.name.upper()}" in config
+        name: value
+        for (name, _), value in zip(_SETTING_KEYS, values, strict=True)
+        if value is not _UNSET
     }
     return QualitySettings(**given)
 

@@ -43,8 +43,14 @@ def test_config_defaults_are_the_documented_settings(app):
 
 
 def test_config_overrides_a_threshold(app, monkeypatch):
+    before = settings_from_config(app.config)
     monkeypatch.setitem(app.config, "QUALITY_SPEEDER_RATIO", 0.25)
     assert settings_from_config(app.config).speeder_ratio == 0.25
+    # Remembered per set of values, so a change takes effect at once...
+    assert before.speeder_ratio == pytest.approx(1 / 3)
+    # ... and a list (as a dict config may give a tuple field) is taken.
+    monkeypatch.setitem(app.config, "QUALITY_WEAK_SIGNALS", ["outside_hours"])
+    assert settings_from_config(app.config).weak_signals == ("outside_hours",)
 
 
 def test_reason_texts_in_both_languages():
