@@ -17,13 +17,20 @@ CSP = (
 
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, which builds its signing serializer
-    before it looks for a cookie; citizens have none (public/routes.py), so
-    their requests skip that work."""
+    before it looks for a cookie and reads the cookie's settings before it
+    looks at the session; citizens have none (public/routes.py), so their
+    requests skip that work."""
 
     def open_session(self, app, request):
         if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        # What the parent does for a session nobody read or changed, without
+        # its look-ups of the cookie's settings first.
+        if session or session.modified or session.accessed:
+            super().save_session(app, session, response)
 
 
 SECURITY_HEADERS = (

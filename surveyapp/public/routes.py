@@ -8,7 +8,6 @@ import secrets
 from flask import (
     current_app,
     g,
-    redirect,
     render_template,
     request,
     session,
@@ -286,7 +285,10 @@ def submit(token: str):
                 "This questionnaire was updated. Please check your answers and submit again."
             ),
         )
-    page = redirect(url_for("public.thanks", key=stored.public_id), code=303)
+    # See Other, to the thank-you page (without redirect()'s HTML body).
+    page = current_app.response_class(
+        status=303, headers={"Location": url_for("public.thanks", key=stored.public_id)}
+    )
     # Classification and the follow-up case come after the page is sent.
     record_after(page, stored)
     return page
