@@ -47,3 +47,45 @@ def test_migrations_match_models(empty_database_url):
         downgrade(revision="base")
         upgrade()
         db.engine.dispose()
+
+
+def test_the_partial_indexes_serve_the_queries_that_need_them(tmp_path):
+    """Migration 0007 indexes the review queue's rows and the columns a
+    citizen's response leaves empty only where set; the services' own
+    queries must still find their rows through those indexes (SQLite's
+    planner, on the migrated schema)."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import event
+
+    from surveyapp.services.quality_review import flagged_queue
+    from surveyapp.services.quotas import recount_quotas
+
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'plans.db'}",
+        }
+    )
+    with app.app_context():
+        upgrade()
+        statements = []
+        event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda conn, cursor, sql, params, *_: statements.append((sql, params)),
+        )
+        flagged_queue()  # the whole city's queue
+        recount_quotas(SimpleNamespace(id=1, cells=[]))
+        plans = {}
+        raw = db.engine.raw_connection()
+        for sql, params in statements:
+            if sql.lstrip().upper().startswith(("SELECT", "UPDATE")):
+                rows = raw.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+                plans[sql] = " / ".join(row[-1] for row in rows)
+        raw.close()
+        db.engine.dispose()
+    used = " ".join(plans.values())
+    assert "INDEX ix_responses_review_queue" in used, plans
+    # the recount's count and its update both find the project's rows by index
+    assert used.count("INDEX ix_responses_project_id") == 2, plans

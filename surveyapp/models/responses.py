@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, true
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.extensions import db
@@ -13,24 +13,55 @@ from surveyapp.models.org import Hall, ServiceItem, Window
 from surveyapp.models.surveys import QuestionnaireVersion
 
 
+def _partial(name: str, *columns: str, where: str) -> Index:
+    """An index of only the rows `where` holds, in SQLite and PostgreSQL."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+
+
+# The review queue's rows (services/quality_review.py); a reviewer's decision
+# makes a flagged response ok or rejected.
+FLAGGED = "verdict = 'flagged'"
+
+
 class Response(db.Model):
     __tablename__ = "responses"
+    # Every index is upkeep on every citizen's insert (migration 0007): the
+    # columns a citizen's response leaves empty (project, quota cell,
+    # interviewer, service item) are indexed only where set, which is where
+    # their queries look (``col = ?`` implies ``col IS NOT NULL``); the
+    # review queue's index holds only its own rows. Nothing looks responses
+    # up by version or by rating alone.
     __table_args__ = (
         Index("ix_responses_hall_submitted", "hall_id", "submitted_at"),
         Index("ix_responses_window_submitted", "window_id", "submitted_at"),
+        _partial(
+            "ix_responses_service_item_id",
+            "service_item_id",
+            where="service_item_id IS NOT NULL",
+        ),
+        _partial(
+            "ix_responses_project_id", "project_id", where="project_id IS NOT NULL"
+        ),
+        _partial(
+            "ix_responses_quota_cell_id",
+            "quota_cell_id",
+            where="quota_cell_id IS NOT NULL",
+        ),
+        _partial(
+            "ix_responses_interviewer_id",
+            "interviewer_id",
+            where="interviewer_id IS NOT NULL",
+        ),
+        _partial("ix_responses_review_queue", "submitted_at", "id", where=FLAGGED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The idempotency key signed into the form: a resubmission finds this row.
     public_id: Mapped[str] = mapped_column(String(36), unique=True)
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("questionnaire_versions.id"), index=True
-    )
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
     window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"))
-    service_item_id: Mapped[int | None] = mapped_column(
-        ForeignKey("service_items.id"), index=True
-    )
+    service_item_id: Mapped[int | None] = mapped_column(ForeignKey("service_items.id"))
     started_at: Mapped[datetime]
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     duration_s: Mapped[float] = mapped_column(default=0.0)
@@ -48,27 +79,21 @@ class Response(db.Model):
     # Encrypted (Fernet) so the hall can call back; only with explicit consent.
     phone_encrypted: Mapped[str | None] = mapped_column(Text)
     contact_consent: Mapped[bool] = mapped_column(default=False)
-    overall: Mapped[int | None] = mapped_column(index=True)
+    overall: Mapped[int | None]
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     comment: Mapped[str] = mapped_column(Text, default="")
-    verdict: Mapped[str] = mapped_column(String(16), default="ok", index=True)
+    verdict: Mapped[str] = mapped_column(String(16), default="ok")
     quality_score: Mapped[float] = mapped_column(default=1.0)
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # --- Survey firms (issue 5): the project (wave) the response belongs to, its
     # quota cell, whether it was over quota (kept, not counted), whether it holds a
     # place in the cell's count now, and the interviewer who entered it.
-    project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("survey_projects.id"), index=True
-    )
-    quota_cell_id: Mapped[int | None] = mapped_column(
-        ForeignKey("quota_cells.id"), index=True
-    )
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("survey_projects.id"))
+    quota_cell_id: Mapped[int | None] = mapped_column(ForeignKey("quota_cells.id"))
     over_quota: Mapped[bool] = mapped_column(default=False, server_default=false())
     quota_counted: Mapped[bool] = mapped_column(default=False, server_default=false())
-    interviewer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id"), index=True
-    )
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # --- end survey firms
     # --- Quality checks (issue 4; see services/quality.py): the machine's own
     # verdict (``verdict`` above is the effective one, a reviewer's decision

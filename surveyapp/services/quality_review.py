@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from surveyapp.extensions import db
 from surveyapp.models import Response, User
 from surveyapp.models.base import utcnow
 from surveyapp.models.quality import REVIEW_DECISIONS, QualityReview
+from surveyapp.models.responses import FLAGGED
 from surveyapp.services.quality import apply_verdict
 from surveyapp.services.users import audit
 
@@ -29,7 +30,9 @@ def flagged_queue(hall_id: int | None = None, limit: int = 100) -> list[Response
     query = (
         select(Response)
         .options(selectinload(Response.hall), selectinload(Response.window))
-        .where(Response.verdict == "flagged", Response.reviewed.is_(False))
+        # The flagged rows' own index (models/responses.py) serves a query
+        # whose condition is its condition as written, not a bound value.
+        .where(text(FLAGGED), Response.reviewed.is_(False))
         .order_by(Response.submitted_at, Response.id)
         .limit(limit)
     )
