@@ -214,7 +214,7 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         for q in ctx.version.definition["questions"]
         if q["kind"] == "text" and answers.get(q["key"]) and q.get("show_if")
     )
-    response = Response(
+    response = NewResponse(
         public_id=ctx.ticket.key,
         version_id=ctx.version.id,
         hall_id=ctx.hall.id,
@@ -241,9 +241,9 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         # Attach to a survey project and claim a quota place with a conditional
         # UPDATE in this same transaction (see services/quotas.py).
         attach_response(response, ctx)
-        # The new row is never added to the session: one Core INSERT of the
-        # values set above (the table's defaults fill the rest) costs ~0.75 ms
-        # less per submission than the ORM's unit of work for one object. It
+        # The new row is never an ORM object: one Core INSERT of the values
+        # set above (the table's defaults fill the rest) costs ~0.75 ms less
+        # per submission than the ORM's unit of work for one object. It
         # runs on the session's connection, in its transaction, without the
         # ORM's execute layer (~5% of a submission).
         connection = db.session.connection()
@@ -267,10 +267,28 @@ _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 _COLUMNS = tuple(
     (attr.key, attr.columns[0].name) for attr in Response.__mapper__.column_attrs
 )
+_COLUMN_KEYS = frozenset(key for key, _ in _COLUMNS)
 
 
-def _row_values(response: Response) -> dict:
-    """The column values set on a new, transient Response."""
+class NewResponse:
+    """A response being submitted: the Response columns set so far, stored by
+    one Core INSERT (the table's defaults fill the rest).
+
+    A column not set reads as None, as on a new ORM Response, so the quality
+    and quota steps take either; building one skips the ORM's attribute
+    instrumentation (~3% of a submission)."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+    def __getattr__(self, name: str):  # only for names not set
+        if name in _COLUMN_KEYS:
+            return None
+        raise AttributeError(name)
+
+
+def _row_values(response: NewResponse) -> dict:
+    """The column values set on a new response."""
     given = response.__dict__
     return {name: given[key] for key, name in _COLUMNS if key in given}
 
@@ -286,7 +304,7 @@ class Stored:
     created: bool
 
     @classmethod
-    def of(cls, response: Response, created: bool) -> Stored:
+    def of(cls, response: Response | NewResponse, created: bool) -> Stored:
         return cls(
             response.id,
             response.public_id,

@@ -1,0 +1,25 @@
+"""The submission's new row: a plain object that reads as a new ORM Response."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveyapp.models import Response
+from surveyapp.services.submissions import _COLUMN_KEYS, NewResponse, _row_values
+
+
+def test_a_new_response_reads_as_a_new_orm_response():
+    given = {"public_id": "k1", "overall": 4, "comment": "排队太久"}
+    new, orm = NewResponse(**given), Response(**given)
+    # The quality and quota steps read columns the submission has not set
+    # (verdict, quota_cell_id, reviewed...): None on both, as on the ORM's.
+    assert {key: getattr(new, key) for key in _COLUMN_KEYS} == {
+        key: getattr(orm, key) for key in _COLUMN_KEYS
+    }
+    new.verdict = "flagged"
+    assert new.verdict == "flagged"
+    # A name that is no column is a mistake, not a silent None.
+    with pytest.raises(AttributeError):
+        new.verdcit  # noqa: B018
+    # Only what was set goes into the INSERT; the table's defaults fill the rest.
+    assert _row_values(new) == {**given, "verdict": "flagged"}
