@@ -134,3 +134,14 @@ def test_per_address_counts_as_the_library_decorator_does():
         )
     limiter.enabled = False
     assert client.post("/direct").status_code == 200
+
+
+def test_the_library_hooks_still_answer_for_its_own_checks():
+    # A route under `@limiter.limit` still gets the library's headers (its
+    # after-request hook runs because its check ran); per_address adds none.
+    app, _ = _limited_app(headers_enabled=True)
+    client = app.test_client()
+    guarded = client.post("/guarded")
+    assert guarded.headers["X-RateLimit-Limit"] == "2"
+    assert guarded.headers["X-RateLimit-Remaining"] == "1"
+    assert "X-RateLimit-Limit" not in client.post("/direct").headers
