@@ -27,10 +27,14 @@ class SessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app, session, response):
-        # What the parent does for a session nobody read or changed, without
-        # its look-ups of the cookie's settings first.
-        if session or session.modified or session.accessed:
-            super().save_session(app, session, response)
+        # What the parent does for an empty session nobody changed (a Vary
+        # header if it was read, no cookie), without its look-ups of the
+        # cookie's settings first.
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 SECURITY_HEADERS = (

@@ -97,3 +97,12 @@ def test_every_post_route_requires_csrf(csrf_app):
         assert response.status_code in (400, 404), (rule.endpoint, response.status_code)
         checked += 1
     assert checked > 10
+
+
+def test_a_citizen_page_sets_no_session_cookie_and_says_it_varies(client, survey_path):
+    # The page looks into the (empty) session, so caches must key it by cookie,
+    # as Flask's own session interface says; it sets no session cookie.
+    page = client.get(survey_path())
+    assert page.status_code == 200
+    assert "Cookie" in page.headers.get("Vary", "")
+    assert not any(c.startswith("session=") for c in page.headers.getlist("Set-Cookie"))
