@@ -9,7 +9,14 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    Serializer,
+    SignatureExpired,
+    Signer,
+    URLSafeTimedSerializer,
+)
+from itsdangerous.encoding import base64_encode
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -61,9 +68,28 @@ def _ticket_serializer() -> URLSafeTimedSerializer:
     return _serializer_for(current_app.config["SECRET_KEY"])
 
 
+class _TicketSerializer(URLSafeTimedSerializer):
+    """itsdangerous' URL-safe timed serializer, minus two costs of every form
+    (~5% of a page view): it compresses each payload with zlib, to save ~50
+    bytes of a ~150-byte ticket (the token is the one the library writes
+    when compression does not help, and either kind reads as before), and it
+    builds a new signer for every ticket, for its one salt."""
+
+    def dump_payload(self, obj) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+    def make_signer(self, salt=None) -> Signer:
+        if salt is not None and salt != self.salt:
+            return super().make_signer(salt)
+        signer = self.__dict__.get("_signer")
+        if signer is None:
+            signer = self._signer = super().make_signer(self.salt)
+        return signer
+
+
 @cache  # built once per key: constructing one costs more than signing a ticket
 def _serializer_for(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=_TICKET_SALT)
+    return _TicketSerializer(secret, salt=_TICKET_SALT)
 
 
 def issue_ticket(

@@ -23,3 +23,23 @@ def test_a_new_response_reads_as_a_new_orm_response():
         new.verdcit  # noqa: B018
     # Only what was set goes into the INSERT; the table's defaults fill the rest.
     assert _row_values(new) == {**given, "verdict": "flagged"}
+
+
+def test_tickets_read_both_ways_with_the_library_serializer():
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+    from surveyapp.services.submissions import _TICKET_SALT, _TicketSerializer
+
+    ours = _TicketSerializer("s" * 32, salt=_TICKET_SALT)
+    library = URLSafeTimedSerializer("s" * 32, salt=_TICKET_SALT)
+    payload = ["0123456789abcdef" * 2, 1732400000.5, 7, "ab" * 16]
+    # Tickets issued before (the library compresses this one) still read...
+    assert library.dumps(payload).startswith(".")
+    assert ours.loads(library.dumps(payload)) == payload
+    # ... and ours are ones the library itself reads.
+    assert library.loads(ours.dumps(payload)) == payload
+    # The one signer serves every ticket; another key's ticket is refused.
+    assert ours.make_signer() is ours.make_signer()
+    other = _TicketSerializer("t" * 32, salt=_TICKET_SALT)
+    with pytest.raises(BadSignature):
+        ours.loads(other.dumps(payload))
