@@ -107,7 +107,7 @@ class RouteLimiter(Limiter):
         return decorate
 
     def hit_route_limits(self, limits: str) -> None:
-        """Count this request against each limit, the tightest first, as
+        """Count this request against each limit, shortest window first as
         Flask-Limiter does; abort(429) at the first one exceeded."""
         if not (self.enabled and self.initialized):
             return
