@@ -130,6 +130,7 @@ limiter = RouteLimiter(key_func=get_remote_address, default_limits=[])
 
 @limiter.request_filter
 def _reads_are_never_limited() -> bool:
-    """Every limit here is on POST (submissions, sign-in: `methods=["POST"]`);
-    a page view skips the evaluation (~10% of its time in the app)."""
+    """Limits the library itself applies (RATELIMIT_DEFAULT and the like,
+    none by default) never count page views; `per_address` counts only the
+    methods it is given (POST)."""
     return request.method in ("GET", "HEAD", "OPTIONS")

@@ -18,6 +18,11 @@ def _partial(name: str, *columns: str, where: str) -> Index:
     return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
 
 
+def _where_set(column: str) -> Index:
+    """ix_responses_<column>, of the rows where the column is set."""
+    return _partial(f"ix_responses_{column}", column, where=f"{column} IS NOT NULL")
+
+
 # The review queue's rows (services/quality_review.py); a reviewer's decision
 # makes a flagged response ok or rejected.
 FLAGGED = "verdict = 'flagged'"
@@ -34,23 +39,9 @@ class Response(db.Model):
     __table_args__ = (
         Index("ix_responses_hall_submitted", "hall_id", "submitted_at"),
         Index("ix_responses_window_submitted", "window_id", "submitted_at"),
-        _partial(
-            "ix_responses_service_item_id",
-            "service_item_id",
-            where="service_item_id IS NOT NULL",
-        ),
-        _partial(
-            "ix_responses_project_id", "project_id", where="project_id IS NOT NULL"
-        ),
-        _partial(
-            "ix_responses_quota_cell_id",
-            "quota_cell_id",
-            where="quota_cell_id IS NOT NULL",
-        ),
-        _partial(
-            "ix_responses_interviewer_id",
-            "interviewer_id",
-            where="interviewer_id IS NOT NULL",
+        *map(
+            _where_set,
+            ("service_item_id", "project_id", "quota_cell_id", "interviewer_id"),
         ),
         _partial("ix_responses_review_queue", "submitted_at", "id", where=FLAGGED),
     )

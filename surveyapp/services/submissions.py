@@ -78,13 +78,14 @@ class _TicketSerializer(URLSafeTimedSerializer):
     def dump_payload(self, obj) -> bytes:
         return base64_encode(Serializer.dump_payload(self, obj))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._signer = super().make_signer(self.salt)
+
     def make_signer(self, salt=None) -> Signer:
-        if salt is not None and salt != self.salt:
-            return super().make_signer(salt)
-        signer = self.__dict__.get("_signer")
-        if signer is None:
-            signer = self._signer = super().make_signer(self.salt)
-        return signer
+        if salt is None or salt == self.salt:
+            return self._signer
+        return super().make_signer(salt)
 
 
 @cache  # built once per key: constructing one costs more than signing a ticket
@@ -302,7 +303,7 @@ class NewResponse:
 
     A column not set reads as None, as on a new ORM Response, so the quality
     and quota steps take either; building one skips the ORM's attribute
-    instrumentation (~3% of a submission)."""
+    instrumentation (~6% of a submission in process)."""
 
     def __init__(self, **values):
         self.__dict__.update(values)
