@@ -77,6 +77,32 @@ def test_request_id_is_echoed_when_sane_and_replaced_when_not(request_log):
     assert [line["request_id"] for line in request_log][0] == "nginx-5f1c2a9e77"
 
 
+def test_request_lines_go_straight_to_stderr_as_set_up(capsys, monkeypatch):
+    client = _app().test_client()
+    logger = logging.getLogger(REQUEST_LOGGER)
+    # As in production: only the app's own handler (pytest adds its capture's).
+    own = [h for h in logger.handlers if type(h).__name__ == "_StderrHandler"]
+    assert len(own) == 1
+    monkeypatch.setattr(logger, "handlers", own)
+    capsys.readouterr()
+    response = client.get("/healthz", headers={"X-Request-ID": "stderr-line-42"})
+    lines = [json.loads(x) for x in capsys.readouterr().err.splitlines()]
+    assert [line["request_id"] for line in lines] == ["stderr-line-42"]
+    assert lines[0]["endpoint"] == "healthz"
+    assert lines[0]["status"] == response.status_code == 200
+
+
+def test_a_filter_on_the_request_logger_is_honoured(request_log):
+    logger = logging.getLogger(REQUEST_LOGGER)
+    only_errors = logging.Filter("nothing-matches-this")
+    logger.addFilter(only_errors)
+    try:
+        _app().test_client().get("/healthz")
+    finally:
+        logger.removeFilter(only_errors)
+    assert request_log == []
+
+
 def test_request_log_can_be_switched_off(request_log):
     _app(LOG_REQUESTS=False).test_client().get("/healthz")
     assert request_log == []
@@ -120,6 +146,40 @@ def test_metrics_show_latency_by_endpoint_submissions_and_verdicts():
     assert "surveyapp_submissions_total" in body
     assert 'surveyapp_flags_total{verdict="suspect"}' in body
     assert 'endpoint="healthz"' not in body  # probes are not tracked
+
+
+def _samples(client, name: str) -> dict[str, float]:
+    body = client.get("/metrics").get_data(as_text=True)
+    return {
+        line.split(" ")[0]: float(line.split(" ")[1])
+        for line in body.splitlines()
+        if line.startswith(name + "{")
+    }
+
+
+def test_request_metrics_count_by_method_endpoint_and_status():
+    client = _app().test_client()
+    client.get("/")
+    client.get("/")
+    client.get("/no-such-page")
+    client.open("/", method="BREW")  # not an HTTP method: one "other" label
+    client.get("/healthz")
+    client.get("/metrics")
+    totals = _samples(client, "surveyapp_http_request_total")
+    assert totals == {
+        'surveyapp_http_request_total{method="GET",status="200"}': 2.0,
+        'surveyapp_http_request_total{method="GET",status="404"}': 1.0,
+        'surveyapp_http_request_total{method="other",status="405"}': 1.0,
+    }
+    counts = _samples(client, "surveyapp_http_request_duration_seconds_count")
+    assert counts == {
+        'surveyapp_http_request_duration_seconds_count{endpoint="public.index",'
+        'method="GET",status="200"}': 2.0,
+        'surveyapp_http_request_duration_seconds_count{endpoint="None",'
+        'method="GET",status="404"}': 1.0,
+        'surveyapp_http_request_duration_seconds_count{endpoint="None",'
+        'method="other",status="405"}': 1.0,
+    }
 
 
 def test_metrics_counters_count():
