@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FloatField, IntegerField, SelectField
+from wtforms import FloatField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 
@@ -23,7 +23,11 @@ class SampleSizeForm(FlaskForm):
     confidence = SelectField(
         _l("Confidence level"),
         default="0.95",
-        choices=[("0.9", "90%"), ("0.95", "95%"), ("0.99", "99%")],
+        choices=[
+            SelectChoice("0.9", "90%"),
+            SelectChoice("0.95", "95%"),
+            SelectChoice("0.99", "99%"),
+        ],
     )
     p = FloatField(
         _l("Expected proportion"),
@@ -47,9 +51,9 @@ class PlanForm(FlaskForm):
     method = SelectField(
         _l("Allocation"),
         choices=[
-            ("proportional", _l("Proportional to transaction volume")),
-            ("neyman", _l("Neyman (volume × standard deviation)")),
-            ("equal", _l("Equal per cell")),
+            SelectChoice("proportional", _l("Proportional to transaction volume")),
+            SelectChoice("neyman", _l("Neyman (volume × standard deviation)")),
+            SelectChoice("equal", _l("Equal per cell")),
         ],
     )
     minimum = IntegerField(
@@ -66,6 +70,12 @@ class PlanForm(FlaskForm):
         _l("Previous wave for standard deviations"), coerce=int, default=0, choices=[]
     )
 
+    def offer_previous_projects(self, projects) -> None:
+        """The firm's other projects, by name, after "none" (0)."""
+        self.previous_project.choices = [SelectChoice(0, "—")] + [
+            SelectChoice(p.id, p.name) for p in projects
+        ]
+
 
 class UploadForm(FlaskForm):
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired()])
@@ -79,4 +89,6 @@ class CallbackForm(FlaskForm):
         _l("Random start seed (optional, to reproduce a list)"),
         validators=[Optional(), NumberRange(0, 2**31 - 1)],
     )
-    fmt = SelectField(_l("Format"), choices=[("csv", "CSV"), ("xlsx", "XLSX")])
+    fmt = SelectField(
+        _l("Format"), choices=[SelectChoice("csv", "CSV"), SelectChoice("xlsx", "XLSX")]
+    )

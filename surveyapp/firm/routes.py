@@ -139,8 +139,9 @@ def sample_size_helper():
 def plan(project_id: int):
     project = project_or_404(project_id)
     form = PlanForm()
-    others = [p for p in list_projects(current_user.firm_id) if p.id != project.id]
-    form.previous_project.choices = [(0, "—")] + [(p.id, p.name) for p in others]
+    form.offer_previous_projects(
+        p for p in list_projects(current_user.firm_id) if p.id != project.id
+    )
     preview, status = None, 200
     if form.validate_on_submit():
         spec = plans.PlanInput(

@@ -162,6 +162,22 @@ def test_plan_preview_save_and_export(client, login, project):
     assert too_small.status_code == 400
 
 
+def test_plan_offers_only_the_firms_other_projects(client, login, project):
+    earlier = make_project("W0")
+    foreign = make_project("X9", firm_code="F2")
+    login("m1", "firm_manager", firm=firm("F1"))
+    html = client.get(f"/firm/p/{project.id}/plan").get_data(as_text=True)
+    assert f'<option value="{earlier.id}">Wave W0</option>' in html
+    assert f'value="{project.id}"' not in html  # not its own previous wave
+    assert f'value="{foreign.id}"' not in html  # nor another firm's
+    form = {"n": "5", "method": "neyman", "minimum": "0", "sd_guess": "0.5"}
+    url = f"/firm/p/{project.id}/plan"
+    chosen = {**form, "previous_project": str(earlier.id), "action": "preview"}
+    assert client.post(url, data=chosen).status_code == 200
+    refused = {**form, "previous_project": str(foreign.id), "action": "preview"}
+    assert client.post(url, data=refused).status_code == 400
+
+
 def test_sample_size_helper_shows_n_and_formula(client, login, demo):
     login("m1", "firm_manager", firm=firm("F1"))
     page = client.get(
