@@ -268,15 +268,8 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         # Attach to a survey project and claim a quota place with a conditional
         # UPDATE in this same transaction (see services/quotas.py).
         attach_response(response, ctx)
-        # The new row is never an ORM object: one Core INSERT of the values
-        # set above (the table's defaults fill the rest) costs ~0.75 ms less
-        # per submission than the ORM's unit of work for one object. It
-        # runs on the session's connection, in its transaction, without the
-        # ORM's execute layer (~5% of a submission).
-        connection = db.session.connection()
-        response.id = connection.execute(_INSERT, _row_values(response)).scalar_one()
+        response.id = _insert(response)
         stored = Stored.of(response, created=True)
-        db.session.commit()
     except IntegrityError:
         # The same ticket was stored before (a retry, or a concurrent one
         # that won the race): return that row.
@@ -287,6 +280,25 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         return Stored.of(existing, created=False)
     count_submission()
     return stored
+
+
+def _insert(response: NewResponse) -> int:
+    """Store the new row and commit; returns its id.
+
+    The row is never an ORM object: one Core INSERT of the values set on it
+    (the table's defaults fill the rest) costs ~0.75 ms less per submission
+    than the ORM's unit of work for one object. When this request's ORM
+    session has a transaction going (a quota place claimed, a transaction
+    code used), the INSERT joins it and everything commits together or not
+    at all. A citizen's plain submission has none: its INSERT is a Core
+    transaction of its own, and no session is built (~8% of a submission)."""
+    values = _row_values(response)
+    if db.session.registry.has() and db.session().in_transaction():
+        new_id = db.session.connection().execute(_INSERT, values).scalar_one()
+        db.session.commit()
+        return new_id
+    with db.engine.begin() as connection:
+        return connection.execute(_INSERT, values).scalar_one()
 
 
 _TABLE = Response.__table__

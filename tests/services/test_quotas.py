@@ -64,6 +64,29 @@ def test_responses_fill_the_cell_then_screen_out(client, survey_path, db):
     assert db.session.scalar(select(func.count(Response.id))) == 2
 
 
+def test_a_retried_submission_holds_one_place(client, survey_path, db):
+    """The quota claim and the INSERT are one transaction: the retry's claim
+    is rolled back with its refused duplicate row."""
+    project = make_project(targets={(HALL, "nr", "", ""): 5})
+    path = survey_path()
+    html = client.post(
+        path + "/screen", data={"service_item": str(item().id)}
+    ).get_data(as_text=True)
+    data = {
+        "ticket": ticket_from(html),
+        "screened": "1",
+        "service_item": str(item().id),
+        **full_answers(4),
+    }
+    first, retry = client.post(path, data=data), client.post(path, data=data)
+    assert first.status_code == retry.status_code == 303
+    assert first.headers["Location"] == retry.headers["Location"]
+    assert db.session.scalar(select(func.count(Response.id))) == 1
+    cell = _cell(db, project)
+    db.session.refresh(cell)
+    assert cell.completed == 1
+
+
 def test_keep_marked_stores_over_quota_without_counting(client, survey_path, db):
     project = make_project(policy="keep_marked", targets={(HALL, "nr", "", ""): 1})
     path = survey_path()

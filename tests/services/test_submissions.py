@@ -1,11 +1,15 @@
-"""The submission's new row: a plain object that reads as a new ORM Response."""
+"""The submission's new row: a plain object that reads as a new ORM Response,
+stored in one short transaction."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from surveyapp.models import Response
 from surveyapp.services.submissions import _COLUMN_KEYS, NewResponse, _row_values
+from tests.conftest import full_answers, ticket_from
 
 
 def test_a_new_response_reads_as_a_new_orm_response():
@@ -43,3 +47,26 @@ def test_tickets_read_both_ways_with_the_library_serializer():
     other = _TicketSerializer("t" * 32, salt=_TICKET_SALT)
     with pytest.raises(BadSignature):
         ours.loads(other.dumps(payload))
+
+
+def test_a_plain_submission_is_one_core_transaction_without_a_session(
+    client, survey_path, db
+):
+    path = survey_path()
+    data = {
+        "ticket": ticket_from(client.get(path).get_data(as_text=True)),
+        **full_answers(5),
+    }
+    begun = []
+
+    def note(session, transaction, connection):
+        begun.append(session)
+
+    event.listen(Session, "after_begin", note)
+    try:
+        stored = client.post(path, data=data)
+    finally:
+        event.remove(Session, "after_begin", note)
+    assert stored.status_code == 303
+    assert begun == []  # no ORM session began a transaction for it
+    assert db.session.scalar(select(func.count(Response.id))) == 1

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from werkzeug.datastructures import MultiDict
 
@@ -34,13 +33,16 @@ def test_failed_commit_gives_503_with_answers_kept_then_retry_works(
     client, submit, survey_path, monkeypatch
 ):
     answers = full_answers(2, q_suggestion="希望多开一个窗口 <b>谢谢</b>")
-
-    def unavailable(*args, **kwargs):
-        raise OperationalError("COMMIT", {}, ConnectionError("server closed"))
-
-    monkeypatch.setattr(db.session, "commit", unavailable)
     path = survey_path()
     page = client.get(path)
+    dialect = db.engine.dialect
+
+    def unavailable(dbapi_connection):
+        # What the driver raises when the server goes away at the COMMIT;
+        # SQLAlchemy wraps it, whichever connection the submission used.
+        raise dialect.loaded_dbapi.OperationalError("server closed the connection")
+
+    monkeypatch.setattr(dialect, "do_commit", unavailable)
     data = {"ticket": ticket_from(page.get_data(as_text=True)), **answers}
     refused = client.post(path, data=data)
     body = refused.get_data(as_text=True)
