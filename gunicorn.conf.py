@@ -16,8 +16,15 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = None
 errorlog = "-"
-max_requests = 5000
-max_requests_jitter = 500
+# A worker is replaced after this many requests, a bound on any slow leak.
+# At 5,000 a worker at the closing-hour peak (~300 requests a second
+# each) was replaced every ~15 s: each replacement (fork, new database
+# connection, cold per-process memories) cost ~7% of the submissions'
+# throughput and widened their p95 (benchmarks/load.py). At 50,000 a worker
+# is replaced every few minutes at that peak and about daily at a city's
+# ordinary pace. GUNICORN_CMD_ARGS="--max-requests N" overrides it.
+max_requests = 50000
+max_requests_jitter = 5000
 
 
 def when_ready(server):
