@@ -117,6 +117,27 @@ def test_invalid_utf8_is_a_clear_4xx(client, db, survey_path):
         path, data=raw, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 400
+    bad_name = urlencode({**full_answers(4), "ticket": ticket}) + "&q_%e6%ff=1"
+    response = client.post(
+        path, data=bad_name.encode(), content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert _count(db) == 0
+
+
+def test_percent_signs_a_citizen_types_are_stored_as_written(client, db, survey_path):
+    from urllib.parse import urlencode
+
+    path = survey_path()
+    ticket = ticket_from(client.get(path).get_data(as_text=True))
+    typed = "满意度100%，编号%E6%FF照抄"
+    body = urlencode({**full_answers(4, q_suggestion=typed), "ticket": ticket})
+    response = client.post(
+        path, data=body.encode(), content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 303
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.answers["suggestion"] == typed
 
 
 def test_wrong_method_and_unknown_pages(client, demo):
