@@ -52,11 +52,10 @@ def count_verdict(verdict: str) -> None:
 
 def init_observability(app: Flask) -> None:
     """Register request ids, request logs, health endpoints and metrics."""
-    _init_request_log(app)
+    metrics = _init_metrics(app) if app.config.get("METRICS_ENABLED", True) else None
+    _init_request_log(app, metrics)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/readyz", "readyz", readyz)
-    if app.config.get("METRICS_ENABLED", True):
-        _init_metrics(app)
 
 
 # --- request id and JSON request log -------------------------------------------
@@ -120,7 +119,7 @@ def log_request_line(logger: logging.Logger, line: str) -> None:
     )
 
 
-def _init_request_log(app: Flask) -> None:
+def _init_request_log(app: Flask, metrics: RequestMetrics | None) -> None:
     logger = _request_logger()
 
     def _start_request() -> None:
@@ -141,7 +140,6 @@ def _init_request_log(app: Flask) -> None:
         response.headers[REQUEST_ID_HEADER] = request_id
         started = ctx_g.get("request_started")
         seconds = time.perf_counter() - started if started else 0.0
-        metrics = app.extensions.get("surveyapp_request_metrics")
         if metrics is not None:
             metrics.observe(req, response.status_code, seconds)
         if app.config.get("LOG_REQUESTS", True) and logger.isEnabledFor(logging.INFO):
@@ -290,9 +288,10 @@ class RequestMetrics:
         children[1].inc()
 
 
-def _init_metrics(app: Flask) -> None:
-    """Latency histogram per endpoint and request counts (RequestMetrics),
-    our own counters, and prometheus-flask-exporter's /metrics endpoint. With
+def _init_metrics(app: Flask) -> RequestMetrics:
+    """Latency histogram per endpoint and request counts (RequestMetrics,
+    returned for the request hook to record into), our own counters, and
+    prometheus-flask-exporter's /metrics endpoint. With
     PROMETHEUS_MULTIPROC_DIR set, the exporter aggregates every gunicorn
     worker's files on each scrape."""
     from prometheus_flask_exporter import PrometheusMetrics
@@ -300,8 +299,7 @@ def _init_metrics(app: Flask) -> None:
     registry = CollectorRegistry(auto_describe=True)
     registry.register(SUBMISSIONS)
     registry.register(VERDICTS)
-    app.extensions["surveyapp_request_metrics"] = RequestMetrics(registry)
-
+    request_metrics = RequestMetrics(registry)
     metrics = PrometheusMetrics(
         app,
         registry=registry,
@@ -310,3 +308,4 @@ def _init_metrics(app: Flask) -> None:
         metrics_decorator=_require_metrics_token,
     )
     app.extensions["surveyapp_metrics"] = metrics
+    return request_metrics

@@ -75,12 +75,12 @@ class _TicketSerializer(URLSafeTimedSerializer):
     when compression does not help, and either kind reads as before), and it
     builds a new signer for every ticket, for its one salt."""
 
-    def dump_payload(self, obj) -> bytes:
-        return base64_encode(Serializer.dump_payload(self, obj))
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._signer = super().make_signer(self.salt)
+
+    def dump_payload(self, obj) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
 
     def make_signer(self, salt=None) -> Signer:
         if salt is None or salt == self.salt:
