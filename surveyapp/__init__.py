@@ -6,20 +6,27 @@ import os
 from functools import lru_cache
 from inspect import iscoroutinefunction
 
-from flask import Flask
+from flask import Flask, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from surveyapp.config import CONFIGS, check_production_secrets
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from surveyapp.security import StrictFormDataParser
 
 # Flask asks, for every hook and view of every request, whether it is a
 # coroutine function (inspect, ~5% of a page view); the answer never changes.
 _is_coroutine = lru_cache(maxsize=4096)(iscoroutinefunction)
 
 
+class SurveyRequest(Request):
+    form_data_parser_class = StrictFormDataParser
+
+
 class SurveyApp(Flask):
+    request_class = SurveyRequest
+
     def ensure_sync(self, func):
         # Flask's documented override point; same behaviour, answer remembered.
         return self.async_to_sync(func) if _is_coroutine(func) else func
@@ -137,9 +144,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from surveyapp.i18n import current_language, localized, remember_language
-    from surveyapp.security import add_security_headers, reject_invalid_utf8
+    from surveyapp.security import add_security_headers
 
-    app.before_request(reject_invalid_utf8)
     app.after_request(remember_language)
     app.after_request(add_security_headers)
     app.jinja_env.globals.update(

@@ -47,7 +47,15 @@ def count_submission() -> None:
 
 def count_verdict(verdict: str) -> None:
     """Call once per verdict given to a response (ok, suspect, invalid...)."""
-    VERDICTS.labels(verdict=str(verdict)[:32]).inc()
+    verdict = str(verdict)[:32]
+    child = _VERDICT_CHILDREN.get(verdict)
+    if child is None:
+        # A handful of verdicts: each one's child is looked up once.
+        child = _VERDICT_CHILDREN[verdict] = VERDICTS.labels(verdict=verdict)
+    child.inc()
+
+
+_VERDICT_CHILDREN: dict = {}
 
 
 def init_observability(app: Flask) -> None:

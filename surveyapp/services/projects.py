@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -33,7 +33,7 @@ def local_today(now: datetime | None = None) -> date:
     """Today in the city's time zone (responses are stored in naive UTC)."""
     tz = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
     now = now or utcnow()
-    return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
+    return now.replace(tzinfo=UTC).astimezone(tz).date()
 
 
 def create_firm(code: str, name: str) -> Firm:

@@ -47,6 +47,16 @@ def test_tickets_read_both_ways_with_the_library_serializer():
     other = _TicketSerializer("t" * 32, salt=_TICKET_SALT)
     with pytest.raises(BadSignature):
         ours.loads(other.dumps(payload))
+    # With the secret rotated, each key (derived once) still reads its own.
+    rotated = _TicketSerializer(["s" * 32, "t" * 32], salt=_TICKET_SALT)
+    assert rotated.loads(ours.dumps(payload)) == payload
+    assert rotated.loads(other.dumps(payload)) == payload
+    assert (
+        URLSafeTimedSerializer("t" * 32, salt=_TICKET_SALT).loads(
+            rotated.dumps(payload)
+        )
+        == payload
+    )  # signed with the newest
 
 
 def test_a_plain_submission_is_one_core_transaction_without_a_session(

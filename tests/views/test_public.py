@@ -217,3 +217,24 @@ def test_hall_level_code_offers_the_halls_services(client, db, survey_path, subm
     assert (
         submit(full_answers(4, service_item="99999"), path=hall_path).status_code == 400
     )
+
+
+def test_thank_you_address_is_the_routers_under_a_path_prefix(
+    app, client, db, survey_path
+):
+    """The submission builds the thank-you address itself; it must be the one
+    url_for gives, also behind a proxy that mounts the site under a prefix."""
+    from flask import url_for
+
+    prefix = "http://localhost/yulin"
+    page = client.get(survey_path(), base_url=prefix).get_data(as_text=True)
+    response = client.post(
+        survey_path(),
+        data={**full_answers(4), "ticket": ticket_from(page)},
+        base_url=prefix,
+    )
+    assert response.status_code == 303
+    key = db.session.scalars(select(Response.public_id)).one()
+    with app.test_request_context("/", base_url=prefix):
+        assert response.headers["Location"] == url_for("public.thanks", key=key)
+    assert response.headers["Location"].startswith("/yulin/thanks/")
