@@ -17,11 +17,14 @@ def select_locale() -> Locale:
     """?lang= wins (and is remembered in a cookie), then the cookie, then the
     browser's Accept-Language, then Chinese."""
     languages = tuple(current_app.config["LANGUAGES"])
-    chosen = request.args.get("lang")
+    # `in` before reading: werkzeug's get() raises and catches an exception
+    # for a key that is absent, which it is on nearly every request.
+    args, cookies = request.args, request.cookies
+    chosen = args["lang"] if "lang" in args else None
     if chosen in languages:
         g.set_lang_cookie = chosen
         return _locale(chosen)
-    cookie = request.cookies.get(LANG_COOKIE)
+    cookie = cookies[LANG_COOKIE] if LANG_COOKIE in cookies else None
     if cookie in languages:
         return _locale(cookie)
     header = request.headers.get("Accept-Language", "")

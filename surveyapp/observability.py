@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hmac
+import itertools
 import json
 import logging
+import os
 import re
 import secrets
 import sys
@@ -159,8 +161,25 @@ def _init_request_log(app: Flask, metrics: RequestMetrics | None) -> None:
 
 
 def _new_request_id() -> str:
-    """32 random hex digits, as uuid4().hex without building a UUID."""
-    return secrets.token_hex(16)
+    """32 hex digits: this process's random half and its request count.
+
+    A request id names a log line; it need not be unpredictable, only unique,
+    so one read of the system's random source per process (again in each
+    forked worker) serves every request (~1% of a submission)."""
+    return f"{_ids.prefix}{next(_ids.count):016x}"
+
+
+class _RequestIds:
+    def __init__(self):
+        self.reseed()
+
+    def reseed(self) -> None:
+        self.prefix = secrets.token_hex(8)
+        self.count = itertools.count()
+
+
+_ids = _RequestIds()
+os.register_at_fork(after_in_child=_ids.reseed)
 
 
 def request_record(req, status: int, request_id: str, seconds: float) -> dict:

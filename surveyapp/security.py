@@ -26,7 +26,7 @@ class SessionInterface(SecureCookieSessionInterface):
     requests skip that work."""
 
     def open_session(self, app, request):
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
 

@@ -232,3 +232,28 @@ def test_a_rate_limited_request_keeps_its_request_id(request_log):
     assert request_log[-1]["request_id"] == "req-id-limited-1"
     assert request_log[-1]["status"] == 429
     assert request_log[-1]["duration_ms"] > 0
+
+
+def test_request_ids_are_unique_within_and_across_forked_workers():
+    import os
+    import re
+
+    from surveyapp.observability import _new_request_id
+
+    ids = {_new_request_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+    read, write = os.pipe()
+    pid = os.fork()  # as gunicorn forks its workers from the loaded app
+    if pid == 0:
+        os.write(write, _new_request_id().encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 64).decode()
+    os.waitpid(pid, 0)
+    os.close(read)
+    parent = _new_request_id()
+    # Each process has its own random half: the child's count restarting at
+    # zero never repeats the parent's ids.
+    assert child[:16] != parent[:16]
+    assert child not in ids | {parent}

@@ -251,14 +251,14 @@ def submit(token: str):
         user_agent=request.headers.get("User-Agent", ""),
         device_id=_device_id(),
         # Survey firms (issue 5): the screener's answers that decide the quota cell.
-        extra={"age_band": form.get("age_band", ""), "gender": form.get("gender", "")},
+        extra={"age_band": _field(form, "age_band"), "gender": _field(form, "gender")},
     )
     # Quality (issue 4): bot and presence evidence, judged in services/quality.py.
     ctx.extra.update(
-        honeypot=form.get("website", ""),
+        honeypot=_field(form, "website"),
         has_form_cookie=DEVICE_COOKIE in request.cookies,
-        rotating_token=form.get("rt", ""),
-        transaction_code=form.get("transaction_code", ""),
+        rotating_token=_field(form, "rt"),
+        transaction_code=_field(form, "transaction_code"),
     )
     # A database that fails here is errors.py's: a 503 page that keeps every
     # answer for a one-tap retry, which the ticket makes safe.
@@ -295,6 +295,13 @@ def submit(token: str):
     # Classification and the follow-up case come after the page is sent.
     record_after(page, stored)
     return page
+
+
+def _field(form, name: str) -> str:
+    """The field's first value, else "": werkzeug's get() builds and catches
+    a BadRequestKeyError for every field a form leaves out (most forms leave
+    out five of these)."""
+    return form[name] if name in form else ""
 
 
 def thanks_path(key: str) -> str:
