@@ -37,6 +37,7 @@ class RowInserter:
             and (c.default is not None or c.server_default is None)
         )
         self._defaults = tuple(_python_default(c) for c in self.columns)
+        self._keys = frozenset(c.key for c in self.columns)
         self._plans: dict[str, _Plan] = {}
 
     def _plan(self, engine: Engine) -> _Plan:
@@ -60,7 +61,12 @@ class RowInserter:
         return plan
 
     def values(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        """Every column's value, given or defaulted (by column key)."""
+        """Every column's value, given or defaulted (by column key). A key
+        that is no column this statement writes is a mistake, not a value to
+        drop silently."""
+        if not self._keys.issuperset(given):
+            unknown = sorted(set(given) - self._keys)
+            raise KeyError(f"{self.table.name}: not written here: {unknown}")
         out = {}
         for column, default in zip(self.columns, self._defaults, strict=True):
             value = given.get(column.key, _UNSET)

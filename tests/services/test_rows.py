@@ -63,9 +63,15 @@ def test_defaults_and_types_as_core_would_store_them(db, scratch):
     assert (a.flagged, b.flagged) == (False, True)
     assert a.note == "none" and a.maybe is None
     assert a.at == _stamp() and b.at == datetime(2026, 1, 2, 3, 4, 5)
-    # A column with only a server-side default is the database's to fill.
+    # A column with only a server-side default is the database's to fill;
+    # giving it, or a name that is no column, is refused before any SQL.
     assert "server_side" not in {c.key for c in inserter.columns}
     assert (a.server_side, b.server_side) == (7, 7)
+    for wrong in ({"key": "c", "server_side": 8}, {"key": "c", "nte": "typo"}):
+        with pytest.raises(KeyError):
+            inserter.insert(db.engine, wrong)
+    with db.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(scratch)) == 2
 
 
 def test_a_refused_row_is_sqlalchemys_error_and_nothing_is_left_behind(db, scratch):
