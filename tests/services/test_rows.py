@@ -88,6 +88,21 @@ def test_a_refused_row_is_sqlalchemys_error_and_nothing_is_left_behind(db, scrat
         )
 
 
+def test_the_same_insert_joins_a_callers_transaction(db, scratch):
+    inserter = RowInserter(scratch)
+    with db.engine.connect() as conn:
+        with conn.begin() as trans:
+            new_id = inserter.insert_in(conn, {"key": "undone", "flagged": True})
+            assert conn.scalar(select(scratch.c.flagged).where(scratch.c.id == new_id))
+            trans.rollback()  # nothing committed: the row goes with the rest
+        with conn.begin():
+            kept = inserter.insert_in(conn, {"key": "kept"})
+        with pytest.raises(IntegrityError), conn.begin():
+            inserter.insert_in(conn, {"key": "kept"})
+        rows = conn.execute(select(scratch.c.id, scratch.c.key, scratch.c.at)).all()
+    assert rows == [(kept, "kept", _stamp())]
+
+
 def test_a_default_the_database_computes_is_refused_up_front():
     table = Table(
         "t",
