@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from harness import BIN, ROOT, Server, in_app, last_line, pg_available, pg_database
 
 sys.path.insert(0, str(ROOT))
-from surveyapp.services.default_questionnaire import DRIVER_KEYS  # noqa: E402
+from surveyapp.services.questionnaires.default import DRIVER_KEYS  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "load.json"
 
@@ -64,7 +64,7 @@ def prepare_database(env: dict[str, str]) -> str:
         "from surveyapp import create_app\n"
         "from surveyapp.extensions import db\n"
         "from surveyapp.models import Hall\n"
-        "from surveyapp.services.qr import hall_codes\n"
+        "from surveyapp.services.organisation.qr import hall_codes\n"
         "app = create_app()\n"
         "with app.app_context():\n"
         "    hall = db.session.query(Hall).filter_by(code='H450900').one()\n"

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from harness import ROOT, Server, last_line, pg_available, pg_database
 
 sys.path.insert(0, str(ROOT))
-from surveyapp.services.default_questionnaire import DRIVER_KEYS  # noqa: E402
+from surveyapp.services.questionnaires.default import DRIVER_KEYS  # noqa: E402
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -59,10 +59,10 @@ from surveyapp import create_app
 from surveyapp.extensions import db
 from surveyapp.models import Questionnaire
 from surveyapp.models.sampling import QuotaCell
-from surveyapp.services.demo import seed_demo
-from surveyapp.services.projects import create_firm, create_project, local_today
-from surveyapp.services.qr import hall_codes
-from surveyapp.services.questionnaires import current_version
+from surveyapp.services.admin.demo import seed_demo
+from surveyapp.services.fieldwork.projects import create_firm, create_project, local_today
+from surveyapp.services.organisation.qr import hall_codes
+from surveyapp.services.questionnaires.versions import current_version
 from tests.firm_factories import hall
 app = create_app()
 with app.app_context():

@@ -61,7 +61,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     init_observability(app)
     if app.config.get("COMPLAINTS_PRELOAD"):
         # Complaints (issue 6): model and jieba dictionary before workers fork.
-        from surveyapp.services.complaints import preload
+        from surveyapp.services.complaints.pipeline import preload
 
         preload(app)
     return app

@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from surveyapp.services.users import AccountError
+from surveyapp.services.admin.users import AccountError
 
 
 def register_cli(app: Flask) -> None:
@@ -34,7 +34,7 @@ def register_cli(app: Flask) -> None:
 @click.option("--if-empty", is_flag=True, help="Only when the database has no halls.")
 def seed_demo_command(responses: int, if_empty: bool) -> None:
     """Load Yulin's demo halls and the default questionnaire (idempotent)."""
-    from surveyapp.services.demo import database_is_empty, seed_demo
+    from surveyapp.services.admin.demo import database_is_empty, seed_demo
 
     if if_empty and not database_is_empty():
         click.echo("database already has data; demo not loaded")
@@ -55,7 +55,7 @@ qr_cli = AppGroup("qr", help="QR codes for halls and windows.")
 )
 def qr_export(out: Path, base_url: str | None) -> None:
     """Write a PNG and an SVG per hall and window, and an A4 poster per hall."""
-    from surveyapp.services.qr import default_base_url, export_codes
+    from surveyapp.services.organisation.qr import default_base_url, export_codes
 
     written = export_codes(out, base_url or default_base_url())
     click.echo(f"wrote {len(written)} files to {out}")
@@ -93,7 +93,7 @@ def _create(username: str, password: str, role: str, firm_code: str | None) -> N
 
     from surveyapp.extensions import db
     from surveyapp.models import Firm
-    from surveyapp.services.users import audit, create_user
+    from surveyapp.services.admin.users import audit, create_user
 
     firm_id = None
     if role in ("firm_manager", "interviewer"):
@@ -132,9 +132,9 @@ def export_responses_command(
     """Export responses: one row per response, with codes and every answer."""
     from datetime import date
 
-    from surveyapp.services.exports import write_export
-    from surveyapp.services.org import hall_by_code
-    from surveyapp.services.reports import ResponseFilter
+    from surveyapp.services.organisation.catalogue import hall_by_code
+    from surveyapp.services.responses.exports import write_export
+    from surveyapp.services.responses.summaries import ResponseFilter
 
     hall_id = None
     if hall_code:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from surveyapp.services.default_questionnaire import DRIVER_KEYS
-
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEV_SECRET = "dev-only-secret-change-me"
 DEV_SALT = "dev-only-salt-change-me"
@@ -103,8 +101,9 @@ class Config:
         "bands": [[3, 10.0], [0.5, 6.0]],
         "default": 0.0,
     }
-    # Dimension weights of the six drivers for the "fixed" method (equal by default).
-    INDEX_DIMENSION_WEIGHTS = dict.fromkeys(DRIVER_KEYS, 1 / len(DRIVER_KEYS))
+    # Dimension weights of the drivers for the "fixed" method ({key: weight});
+    # empty: equal weights.
+    INDEX_DIMENSION_WEIGHTS: dict = {}
     # Largest AHP consistency ratio accepted without an explicit override.
     INDEX_AHP_MAX_CR = 0.10
     # API pages: default and largest page size.

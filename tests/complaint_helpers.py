@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from surveyapp.analysis.text import save_model, texts_from_frame, train
-from surveyapp.services import complaints as complaint_service
-from surveyapp.services.complaint_training import SEED_CSV
+from surveyapp.services.complaints import pipeline as complaint_service
+from surveyapp.services.complaints.training import SEED_CSV
 
 
 @pytest.fixture(scope="session")

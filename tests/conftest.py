@@ -113,7 +113,7 @@ def runner(app, db):
 @pytest.fixture()
 def demo(db):
     """Yulin's demo organisation and the published default questionnaire."""
-    from surveyapp.services.demo import seed_demo
+    from surveyapp.services.admin.demo import seed_demo
 
     seed_demo(0)
     return db
@@ -121,7 +121,7 @@ def demo(db):
 
 @pytest.fixture()
 def make_user(db):
-    from surveyapp.services.users import create_user
+    from surveyapp.services.admin.users import create_user
 
     def make(
         username="admin", role="admin", password="correct horse battery", firm=None
@@ -149,7 +149,7 @@ def ticket_from(html: str) -> str:
 
 
 def full_answers(overall: int = 4, **extra) -> dict:
-    from surveyapp.services.default_questionnaire import DRIVERS
+    from surveyapp.services.questionnaires.default import DRIVERS
 
     data = {"q_overall": str(overall)}
     for key, _zh, _en in DRIVERS:
@@ -163,7 +163,7 @@ def full_answers(overall: int = 4, **extra) -> dict:
 @pytest.fixture()
 def survey_path(demo):
     """The path of the first window's QR code (hall 玉林市政务服务中心)."""
-    from surveyapp.services.qr import hall_codes
+    from surveyapp.services.organisation.qr import hall_codes
 
     def path(index: int = 1, hall_code: str = "H450900") -> str:
         from sqlalchemy import select

@@ -9,8 +9,12 @@ from sqlalchemy import select
 from surveyapp.extensions import db
 from surveyapp.models import Firm, Hall, Questionnaire, ServiceItem
 from surveyapp.models.sampling import QuotaCell
-from surveyapp.services.projects import create_firm, create_project, local_today
-from surveyapp.services.questionnaires import current_version
+from surveyapp.services.fieldwork.projects import (
+    create_firm,
+    create_project,
+    local_today,
+)
+from surveyapp.services.questionnaires.versions import current_version
 
 HALL = "H450900"
 ITEM = "S450900-re-transfer"  # category "nr"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from surveyapp.models.complaints import Complaint, ComplaintModel
-from surveyapp.services import complaints as service
+from surveyapp.services.complaints import pipeline as service
 from tests.conftest import full_answers
 
 ROWS = {

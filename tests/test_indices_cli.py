@@ -12,7 +12,7 @@ from tests.services.test_indices import demo_period
 
 
 def test_run_export_publish_supersede(runner, demo, tmp_path):
-    from surveyapp.services.demo import seed_responses
+    from surveyapp.services.admin.demo import seed_responses
 
     seed_responses(500)
     result = runner.invoke(

@@ -58,8 +58,8 @@ def test_the_partial_indexes_serve_the_queries_that_need_them(tmp_path):
 
     from sqlalchemy import event
 
-    from surveyapp.services.quality_review import flagged_queue
-    from surveyapp.services.quotas import recount_quotas
+    from surveyapp.services.fieldwork.quotas import recount_quotas
+    from surveyapp.services.quality.review import flagged_queue
 
     app = create_app(
         {

@@ -24,7 +24,7 @@ AUTOMATED_UA = re.compile(
     r"curl|wget|python|requests|aiohttp|httpx|urllib|go-http|okhttp|java/|"
     r"libwww|scrapy|httpclient|postman|insomnia|headless|phantom|selenium|"
     r"puppeteer|playwright|webdriver|bot\b|bot/|spider|crawler|slurp|"
-    # the families surveyapp stores for such agents (services/submissions.py)
+    # the families surveyapp stores for such agents (services/responses/submit.py)
     r"^script$",
     re.IGNORECASE,
 )

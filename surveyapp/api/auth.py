@@ -1,4 +1,4 @@
-"""Bearer-token check of the JSON API (tokens are made in services/api_tokens.py)."""
+"""Bearer-token check of the JSON API (tokens are made in services/admin/api_tokens.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from surveyapp.errors import error_response
 from surveyapp.extensions import db
 from surveyapp.models import ApiToken
 from surveyapp.models.base import utcnow
-from surveyapp.services.api_tokens import token_digest
+from surveyapp.services.admin.api_tokens import token_digest
 
 PUBLIC_ENDPOINTS = ("api.openapi",)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from surveyapp.services.indices import EXCLUSION_REASONS, LEVELS
+from surveyapp.services.indices.runs import EXCLUSION_REASONS, LEVELS
 
 NUM = {"type": ["number", "null"]}
 INT = {"type": ["integer", "null"]}

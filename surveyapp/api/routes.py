@@ -11,8 +11,8 @@ from surveyapp.api.openapi import openapi_document
 from surveyapp.errors import error_response
 from surveyapp.extensions import db
 from surveyapp.models import RUN_STATUSES, IndexResult, IndexRun
-from surveyapp.services.index_exports import result_row, run_summary
-from surveyapp.services.indices import LEVELS, RUN_STATUSES_VISIBLE
+from surveyapp.services.indices.exports import result_row, run_summary
+from surveyapp.services.indices.runs import LEVELS, RUN_STATUSES_VISIBLE
 from surveyapp.services.paging import page_of
 
 bp.before_request(require_token)

@@ -22,8 +22,8 @@ _data = click.option(
 
 
 def _read(path: str):
-    from surveyapp.services.complaint_training import read_labeled
-    from surveyapp.services.complaints import ComplaintError
+    from surveyapp.services.complaints.pipeline import ComplaintError
+    from surveyapp.services.complaints.training import read_labeled
 
     try:
         return read_labeled(path)
@@ -128,7 +128,7 @@ def predict_command(model_path, data, out):
 def activate_command(model_path):
     """Make MODEL the one the site classifies with (workers load it when
     restarted; until then new complaints wait for `classify-pending`)."""
-    from surveyapp.services.complaints import register_model
+    from surveyapp.services.complaints.pipeline import register_model
 
     record = _register(register_model, model_path)
     click.echo(
@@ -162,8 +162,8 @@ def retrain_command(data, out, activate, force):
     from flask import current_app
 
     from surveyapp.analysis.text import save_model
-    from surveyapp.services.complaint_training import retrain
-    from surveyapp.services.complaints import ComplaintError, register_model
+    from surveyapp.services.complaints.pipeline import ComplaintError, register_model
+    from surveyapp.services.complaints.training import retrain
 
     try:
         result = retrain(data)
@@ -198,7 +198,7 @@ def retrain_command(data, out, activate, force):
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 def export_corrections_command(out):
     """Write corrected complaints as training data (columns text, label)."""
-    from surveyapp.services.complaints import corrections_frame
+    from surveyapp.services.complaints.pipeline import corrections_frame
 
     frame = corrections_frame()
     frame.to_csv(out, index=False)
@@ -209,7 +209,7 @@ def export_corrections_command(out):
 @click.option("--limit", type=int, help="At most this many.")
 def classify_pending_command(limit):
     """Create complaints for stored comments and classify those still pending."""
-    from surveyapp.services.complaints import active_source, classify_pending
+    from surveyapp.services.complaints.pipeline import active_source, classify_pending
 
     if active_source() is None:
         raise click.ClickException(
@@ -246,7 +246,7 @@ def work_command(interval, once):
     import time
 
     from surveyapp.extensions import db
-    from surveyapp.services.complaints import loaded_model, work_once
+    from surveyapp.services.complaints.pipeline import loaded_model, work_once
 
     frozen_with = None
     while True:

@@ -27,8 +27,8 @@ def _project(code: str):
 @click.argument("name")
 def create_firm_command(code: str, name: str) -> None:
     """Create a survey firm (add its users with `flask users create --firm CODE`)."""
-    from surveyapp.services.projects import ProjectError, create_firm
-    from surveyapp.services.users import audit
+    from surveyapp.services.admin.users import audit
+    from surveyapp.services.fieldwork.projects import ProjectError, create_firm
 
     try:
         firm = create_firm(code, name)
@@ -39,7 +39,7 @@ def create_firm_command(code: str, name: str) -> None:
 
 
 def _import(kind: str, project_code: str, path: Path) -> None:
-    from surveyapp.services import frames
+    from surveyapp.services.fieldwork import frames
 
     project = _project(project_code)
     importer = frames.import_frame if kind == "frame" else frames.import_transactions
@@ -80,7 +80,7 @@ def import_transactions_command(project_code: str, path: Path) -> None:
 @click.argument("project_code")
 def recount_command(project_code: str) -> None:
     """Set every quota cell's count from its responses that are not rejected."""
-    from surveyapp.services.quotas import recount_quotas
+    from surveyapp.services.fieldwork.quotas import recount_quotas
 
     counts = recount_quotas(_project(project_code))
     click.echo(f"recounted {len(counts)} cells, {sum(counts.values())} completes")

@@ -52,7 +52,7 @@ def run_command(
     period, level, method, weights_json, pairwise_json, override_cr, publish
 ):
     """Compute and store an index run (a draft unless --publish)."""
-    from surveyapp.services.indices import IndexRunError, compute_run, publish_run
+    from surveyapp.services.indices.runs import IndexRunError, compute_run, publish_run
 
     try:
         fixed = json.loads(weights_json) if weights_json else None
@@ -84,7 +84,7 @@ def run_command(
 @indices_cli.command("list")
 def list_command():
     """List the stored runs."""
-    from surveyapp.services.indices import list_runs
+    from surveyapp.services.indices.runs import list_runs
 
     for run in list_runs():
         click.echo(f"{run.id}\t{run.period}\t{run.level}\t{run.method}\t{run.status}")
@@ -100,8 +100,8 @@ def list_command():
 )
 def export_command(run_id: int, fmt: str, out: Path):
     """Write a run for the performance scoring system."""
-    from surveyapp.services.index_exports import export_run
-    from surveyapp.services.indices import IndexRunError, get_run
+    from surveyapp.services.indices.exports import export_run
+    from surveyapp.services.indices.runs import IndexRunError, get_run
 
     try:
         data = export_run(get_run(run_id), fmt)
@@ -115,7 +115,7 @@ def export_command(run_id: int, fmt: str, out: Path):
 @click.option("--run", "run_id", required=True, type=int)
 def publish_command(run_id: int):
     """Publish a draft run; it never changes afterwards."""
-    from surveyapp.services.indices import IndexRunError, get_run, publish_run
+    from surveyapp.services.indices.runs import IndexRunError, get_run, publish_run
 
     try:
         run = publish_run(get_run(run_id))
@@ -132,7 +132,7 @@ def publish_command(run_id: int):
 @click.option("--reason", required=True)
 def supersede_command(run_id: int, new_id: int, reason: str):
     """Replace a published run by a corrected one; both stay visible."""
-    from surveyapp.services.indices import IndexRunError, get_run, supersede_run
+    from surveyapp.services.indices.runs import IndexRunError, get_run, supersede_run
 
     try:
         new = supersede_run(get_run(run_id), get_run(new_id), reason)
@@ -145,7 +145,7 @@ def supersede_command(run_id: int, new_id: int, reason: str):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def volumes_import(file: Path):
     """Import transaction volumes (CSV or XLSX; see docs): all rows or none."""
-    from surveyapp.services.volumes import VolumeImportError, import_volumes
+    from surveyapp.services.indices.volumes import VolumeImportError, import_volumes
 
     try:
         counts = import_volumes(file.read_bytes(), file.name)
@@ -164,7 +164,7 @@ def volumes_import(file: Path):
 )
 def volumes_template(out: Path):
     """Write an example import file (.csv or .xlsx by the name)."""
-    from surveyapp.services.volumes import template
+    from surveyapp.services.indices.volumes import template
 
     out.write_bytes(template("xlsx" if out.suffix.lower() == ".xlsx" else "csv"))
     click.echo(f"wrote {out}")
@@ -174,7 +174,7 @@ def volumes_template(out: Path):
 @click.option("--name", required=True, help="Who uses the token, e.g. scoring.")
 def token_create(name: str):
     """Create a token and print it once; only its SHA-256 is stored."""
-    from surveyapp.services.api_tokens import create_token
+    from surveyapp.services.admin.api_tokens import create_token
 
     token = create_token(name)
     click.echo(token)
@@ -184,7 +184,7 @@ def token_create(name: str):
 @click.option("--name", required=True)
 def token_revoke(name: str):
     """Revoke every token with this name."""
-    from surveyapp.services.api_tokens import revoke_tokens
+    from surveyapp.services.admin.api_tokens import revoke_tokens
 
     click.echo(f"revoked {revoke_tokens(name)} token(s)")
 

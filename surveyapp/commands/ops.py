@@ -27,8 +27,8 @@ def _database_url() -> str:
 )
 def backup_create(out: Path | None) -> None:
     """Write a timestamped backup (SQLite online backup, or pg_dump -Fc)."""
-    from surveyapp.services.backup import BackupError, create_backup
-    from surveyapp.services.users import audit
+    from surveyapp.services.admin.backup import BackupError, create_backup
+    from surveyapp.services.admin.users import audit
 
     try:
         path = create_backup(
@@ -54,13 +54,13 @@ def backup_restore(backup: Path, yes: bool, no_safety_copy: bool) -> None:
     from sqlalchemy.engine import make_url
 
     from surveyapp.extensions import db
-    from surveyapp.services.backup import (
+    from surveyapp.services.admin.backup import (
         BackupError,
         check_backup,
         create_backup,
         restore_backup,
     )
-    from surveyapp.services.users import audit
+    from surveyapp.services.admin.users import audit
 
     url = _database_url()
     if not yes:
@@ -110,7 +110,7 @@ def _has_data(url: str) -> bool:
 def retention_purge(before: str | None, dry_run: bool) -> None:
     """Clear personal fields (address, device and phone hashes, encrypted
     phones, consent) of old records; the anonymous answers stay."""
-    from surveyapp.services.retention import (
+    from surveyapp.services.admin.retention import (
         cutoff_instant,
         default_cutoff,
         purge_personal_data,

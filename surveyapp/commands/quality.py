@@ -30,8 +30,8 @@ def rescore_command(start, end, period):
     """Judge every response of a period with all signals (relative speed,
     duplicates, bursts, pasted text, opening hours). Reviewers' decisions stand.
     Without options: yesterday (run it nightly from cron)."""
-    from surveyapp.services.index_inputs import IndexRunError, parse_period
-    from surveyapp.services.quality import rescore_period
+    from surveyapp.services.indices.inputs import IndexRunError, parse_period
+    from surveyapp.services.quality.verdicts import rescore_period
 
     if period and (start or end):
         raise click.UsageError("give either --period or --from/--to")
@@ -66,8 +66,8 @@ def rescore_command(start, end, period):
 def import_codes_command(path: Path, hall_code: str):
     """Import the transaction codes a hall's queue system printed (one per line,
     or the first column of a CSV); only salted hashes are stored."""
-    from surveyapp.services.org import hall_by_code
-    from surveyapp.services.presence import import_transaction_codes
+    from surveyapp.services.organisation.catalogue import hall_by_code
+    from surveyapp.services.quality.presence import import_transaction_codes
 
     hall = hall_by_code(hall_code)
     if hall is None:

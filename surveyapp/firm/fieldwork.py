@@ -21,11 +21,10 @@ from surveyapp.extensions import db
 from surveyapp.firm import bp
 from surveyapp.firm.routes import project_or_404
 from surveyapp.i18n import current_language
-from surveyapp.public.screener import handle_screener, render_screener
-from surveyapp.services.complaints import record_after
-from surveyapp.services.projects import in_fieldwork
-from surveyapp.services.questionnaires import SurveyTarget
-from surveyapp.services.submissions import (
+from surveyapp.services.complaints.pipeline import record_after
+from surveyapp.services.fieldwork.projects import in_fieldwork
+from surveyapp.services.questionnaires.versions import SurveyTarget
+from surveyapp.services.responses.submit import (
     InvalidSubmission,
     InvalidTicket,
     SubmissionContext,
@@ -33,6 +32,7 @@ from surveyapp.services.submissions import (
     read_ticket,
     submit_response,
 )
+from surveyapp.survey_pages import handle_screener, render_screener
 
 
 def _target(project_id: int, hall_id: int):
@@ -49,7 +49,7 @@ def _target(project_id: int, hall_id: int):
 
 
 def _render_form(project, target, values, *, errors=None, status=200, message=None):
-    from surveyapp.services.submissions import service_items_for
+    from surveyapp.services.organisation.catalogue import service_items_for
 
     if "ticket" not in values:
         values = MultiDict(values)

@@ -13,9 +13,14 @@ from surveyapp.analysis.sampling import sample_size
 from surveyapp.firm import bp
 from surveyapp.firm.forms import CallbackForm, PlanForm, SampleSizeForm, UploadForm
 from surveyapp.models.users import ROLE_FIRM_MANAGER
-from surveyapp.services import fieldwork, frames, plans
-from surveyapp.services.exports import FORMATS
-from surveyapp.services.projects import NotYours, list_projects, project_for_user
+from surveyapp.services.fieldwork import frames, plans
+from surveyapp.services.fieldwork import progress as fieldwork
+from surveyapp.services.fieldwork.projects import (
+    NotYours,
+    list_projects,
+    project_for_user,
+)
+from surveyapp.services.responses.exports import FORMATS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

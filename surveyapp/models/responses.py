@@ -23,7 +23,7 @@ def _where_set(column: str) -> Index:
     return _partial(f"ix_responses_{column}", column, where=f"{column} IS NOT NULL")
 
 
-# The review queue's rows (services/quality_review.py); a reviewer's decision
+# The review queue's rows (services/quality/review.py); a reviewer's decision
 # makes a flagged response ok or rejected.
 FLAGGED = "verdict = 'flagged'"
 
@@ -86,7 +86,7 @@ class Response(db.Model):
     quota_counted: Mapped[bool] = mapped_column(default=False, server_default=false())
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # --- end survey firms
-    # --- Quality checks (issue 4; see services/quality.py): the machine's own
+    # --- Quality checks (issue 4; see services/quality/verdicts.py): the machine's own
     # verdict (``verdict`` above is the effective one, a reviewer's decision
     # wins until reversed), presence and bot evidence captured at submission.
     auto_verdict: Mapped[str | None] = mapped_column(String(16))

@@ -6,7 +6,7 @@ from flask import render_template, request
 
 from surveyapp.auth import admin_required
 from surveyapp.office import bp
-from surveyapp.services.users import audit_entries
+from surveyapp.services.admin.users import audit_entries
 
 PER_PAGE = 100
 

@@ -11,16 +11,16 @@ from surveyapp.extensions import db
 from surveyapp.models.complaints import CASE_STATES, ROUTING_STATES, Complaint
 from surveyapp.models.complaints import ComplaintCase as Case
 from surveyapp.office import bp
-from surveyapp.services import cases as case_service
-from surveyapp.services import complaints as service
-from surveyapp.services.complaint_inbox import (
+from surveyapp.services.complaints import cases as case_service
+from surveyapp.services.complaints import pipeline as service
+from surveyapp.services.complaints.inbox import (
     InboxFilter,
     IndexRunError,
     inbox,
     topics,
     trend_svg_points,
 )
-from surveyapp.services.org import all_halls
+from surveyapp.services.organisation.catalogue import all_halls
 
 # Names of the seed taxonomy's categories; other label sets show their codes.
 CATEGORY_NAMES = {

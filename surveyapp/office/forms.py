@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from surveyapp.services.reports import ResponseFilter
+from surveyapp.services.responses.summaries import ResponseFilter
 
 
 class LoginForm(FlaskForm):

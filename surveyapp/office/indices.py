@@ -11,10 +11,9 @@ from surveyapp.analysis.index import METHODS
 from surveyapp.auth import admin_required
 from surveyapp.office import bp
 from surveyapp.office.index_charts import driver_chart, ranking_chart, trend_chart
-from surveyapp.services import volumes as volume_service
-from surveyapp.services.default_questionnaire import DRIVERS
-from surveyapp.services.index_exports import FORMATS, MEDIA_TYPES, export_run
-from surveyapp.services.indices import (
+from surveyapp.services.indices import volumes as volume_service
+from surveyapp.services.indices.exports import FORMATS, MEDIA_TYPES, export_run
+from surveyapp.services.indices.runs import (
     LEVELS,
     IndexRunError,
     ahp_check,
@@ -26,6 +25,7 @@ from surveyapp.services.indices import (
     publish_run,
     supersede_run,
 )
+from surveyapp.services.questionnaires.default import DRIVERS
 
 # Saaty's scale as offered in the AHP form: value shown, number used.
 SAATY = [

@@ -14,9 +14,9 @@ from surveyapp.models import Firm, QuestionnaireVersion, ServiceItem
 from surveyapp.models.sampling import SurveyProject
 from surveyapp.models.users import ROLE_ADMIN, ROLE_FIRM_MANAGER, ROLE_INTERVIEWER
 from surveyapp.office import bp
-from surveyapp.services import projects as service
-from surveyapp.services.org import all_halls
-from surveyapp.services.users import AccountError, audit, create_user
+from surveyapp.services.admin.users import AccountError, audit, create_user
+from surveyapp.services.fieldwork import projects as service
+from surveyapp.services.organisation.catalogue import all_halls
 
 
 def _admin_only() -> None:

@@ -12,9 +12,8 @@ from surveyapp.i18n import current_language
 from surveyapp.models import Response, Window
 from surveyapp.models.quality import QualityReview
 from surveyapp.office import bp
-from surveyapp.services import presence
-from surveyapp.services import quality_review as review
-from surveyapp.services.quality import reason_texts
+from surveyapp.services.quality import presence, review
+from surveyapp.services.quality.verdicts import reason_texts
 
 
 def _me():
@@ -89,7 +88,7 @@ def window_screen_issue(window_id: int):
     secret = presence.screen_secret(window)
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
     url = base.rstrip("/") + url_for("public.window_screen", secret=secret)
-    from surveyapp.services.users import audit
+    from surveyapp.services.admin.users import audit
 
     audit(
         _me(),

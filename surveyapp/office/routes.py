@@ -12,11 +12,11 @@ from flask_login import current_user, login_user, logout_user
 from surveyapp.extensions import limiter
 from surveyapp.office import bp
 from surveyapp.office.forms import LoginForm, filters_from_args
-from surveyapp.services import qr as qr_service
-from surveyapp.services.exports import FORMATS, export_responses
-from surveyapp.services.org import all_halls, hall_by_code
-from surveyapp.services.reports import hall_summaries, list_responses
-from surveyapp.services.users import audit, authenticate
+from surveyapp.services.admin.users import audit, authenticate
+from surveyapp.services.organisation import qr as qr_service
+from surveyapp.services.organisation.catalogue import all_halls, hall_by_code
+from surveyapp.services.responses.exports import FORMATS, export_responses
+from surveyapp.services.responses.summaries import hall_summaries, list_responses
 
 
 def _login_limit() -> str:

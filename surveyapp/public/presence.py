@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 
 from surveyapp.public import bp
-from surveyapp.services import presence
+from surveyapp.services.quality import presence
 
 
 @bp.app_context_processor

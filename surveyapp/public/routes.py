@@ -22,16 +22,17 @@ from surveyapp.extensions import csrf, limiter
 from surveyapp.i18n import current_language
 from surveyapp.public import bp
 from surveyapp.security import salted_hash
-from surveyapp.services.complaints import record_after
+from surveyapp.services.complaints.pipeline import record_after
+from surveyapp.services.fieldwork.quotas import project_needing_screener
 from surveyapp.services.memory import MISSING, ProcessMemory
-from surveyapp.services.qr import InvalidCode
-from surveyapp.services.questionnaires import (
+from surveyapp.services.organisation.qr import InvalidCode
+from surveyapp.services.questionnaires.versions import (
     TARGET_ROWS,
     TARGET_TTL,
     SurveyTarget,
     resolve_token,
 )
-from surveyapp.services.submissions import (
+from surveyapp.services.responses.submit import (
     InvalidSubmission,
     InvalidTicket,
     SubmissionContext,
@@ -42,6 +43,7 @@ from surveyapp.services.submissions import (
     service_items_for,
     submit_response,
 )
+from surveyapp.survey_pages import handle_screener, render_screener
 
 DEVICE_COOKIE = "sa_device"
 
@@ -204,9 +206,7 @@ def questionnaire(token: str):
         return _invalid_code()
     _device_id()
     # Survey firms (issue 5): in a project's scope the screener comes first.
-    from surveyapp.public.screener import project_needing_screener, render_screener
-
-    project = project_needing_screener(target)
+    project = project_needing_screener(target.hall, target.window)
     if project is not None:
         # Carry a rotating window-screen code (quality, issue 4) through the step.
         action = url_for("public.screen", token=token, rt=request.args.get("rt"))
@@ -253,7 +253,7 @@ def submit(token: str):
         # Survey firms (issue 5): the screener's answers that decide the quota cell.
         extra={"age_band": _field(form, "age_band"), "gender": _field(form, "gender")},
     )
-    # Quality (issue 4): bot and presence evidence, judged in services/quality.py.
+    # Quality (issue 4): bot and presence evidence, judged in services/quality/verdicts.py.
     ctx.extra.update(
         honeypot=_field(form, "website"),
         has_form_cookie=DEVICE_COOKIE in request.cookies,
@@ -320,7 +320,7 @@ def thanks(key: str):
 def form_css(version_id: int):
     """Show conditional questions only when their condition is chosen, without
     JavaScript (CSS :has); browsers without :has show every question."""
-    from surveyapp.services.questionnaires import conditional_css
+    from surveyapp.services.questionnaires.versions import conditional_css
 
     css = conditional_css(version_id)
     if css is None:
@@ -330,3 +330,23 @@ def form_css(version_id: int):
     response.cache_control.public = True
     response.cache_control.max_age = 86400 * 30
     return response
+
+
+@bp.route("/s/<token>/screen", methods=["POST"])
+@limiter.per_address(_submit_limit)
+def screen(token: str):
+    try:
+        target = resolve_token(token)
+    except InvalidCode:
+        return _invalid_code()
+    project = project_needing_screener(target.hall, target.window)
+    if project is None:
+        return _render_form(token, target)
+    return handle_screener(
+        target,
+        project,
+        request.form,
+        # a re-asked screener keeps the rotating window-screen code (issue 4)
+        screen_action=url_for("public.screen", token=token, rt=request.args.get("rt")),
+        render_form=lambda values: _render_form(token, target, values=values),
+    )

@@ -50,7 +50,7 @@ def live_app(
     )
     with app.app_context():
         db.create_all()
-        from surveyapp.services.demo import seed_demo
+        from surveyapp.services.admin.demo import seed_demo
 
         seed_demo(0)
         extra = setup() if setup else None

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def _firm_project() -> int:
-    from surveyapp.services.users import create_user
+    from surveyapp.services.admin.users import create_user
     from tests.firm_factories import HALL, make_project
 
     project = make_project(targets={(HALL, "nr", "", ""): 40, (HALL, "hf", "", ""): 12})

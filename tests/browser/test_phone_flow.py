@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.services.default_questionnaire import DRIVER_KEYS
+from surveyapp.services.questionnaires.default import DRIVER_KEYS
 from tests.browser.live import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_app
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,11 @@ def _decoded_url(app) -> str:
     from PIL import Image
 
     from surveyapp.models import Hall
-    from surveyapp.services.qr import default_base_url, hall_codes, png_bytes
+    from surveyapp.services.organisation.qr import (
+        default_base_url,
+        hall_codes,
+        png_bytes,
+    )
 
     with app.app_context():
         hall = db.session.scalar(select(Hall).where(Hall.code == "H450900"))

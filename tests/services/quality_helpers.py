@@ -10,8 +10,8 @@ from sqlalchemy import select
 from surveyapp.extensions import db
 from surveyapp.models import Hall, Response
 from surveyapp.models.base import utcnow
-from surveyapp.services.default_questionnaire import DRIVER_KEYS
-from surveyapp.services.submissions import issue_ticket
+from surveyapp.services.questionnaires.default import DRIVER_KEYS
+from surveyapp.services.responses.submit import issue_ticket
 from tests.conftest import full_answers
 
 PHONE_UA = (

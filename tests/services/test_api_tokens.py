@@ -6,7 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from surveyapp.models import ApiToken
-from surveyapp.services.api_tokens import create_token, revoke_tokens, token_digest
+from surveyapp.services.admin.api_tokens import (
+    create_token,
+    revoke_tokens,
+    token_digest,
+)
 
 
 def test_token_stored_only_as_its_digest(db):

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, func, select, text
 from surveyapp import create_app
 from surveyapp.extensions import db
 from surveyapp.models import AuditLog, Response
-from surveyapp.services.backup import (
+from surveyapp.services.admin.backup import (
     BackupError,
     create_backup,
     libpq_target,
@@ -50,7 +50,7 @@ def database_url(request, tmp_path):
 
 @pytest.fixture()
 def live_app(database_url, tmp_path):
-    from surveyapp.services.demo import seed_demo
+    from surveyapp.services.admin.demo import seed_demo
 
     app = create_app(
         {

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from surveyapp.models import AuditLog, User
 from surveyapp.models.complaints import ComplaintCase
-from surveyapp.services import cases
+from surveyapp.services.complaints import cases
 from tests.conftest import full_answers
 
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from surveyapp.models import Response, User
 from surveyapp.models.complaints import Complaint, ComplaintCase, ComplaintModel
-from surveyapp.services import complaints as service
-from surveyapp.services.complaint_inbox import InboxFilter, inbox, topics
+from surveyapp.services.complaints import pipeline as service
+from surveyapp.services.complaints.inbox import InboxFilter, inbox, topics
 
 # Fixtures shared with the other complaint tests.
 from tests.complaint_helpers import active_model, seed_model_path  # noqa: F401
@@ -101,7 +101,7 @@ def test_correction_routes_and_becomes_training_data(db, submit):
 
 @pytest.mark.usefixtures("active_model")
 def test_classify_pending_creates_complaints_for_demo_data(demo):
-    from surveyapp.services.demo import seed_responses
+    from surveyapp.services.admin.demo import seed_responses
 
     seed_responses(300)
     commented = demo.session.scalars(

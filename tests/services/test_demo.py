@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from surveyapp.models import Response
-from surveyapp.services import demo as demo_service
+from surveyapp.services.admin import demo as demo_service
 
 
 # 02:00 UTC is 10:00 in Yulin: part of today's opening hours lies ahead;

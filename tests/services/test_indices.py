@@ -13,9 +13,8 @@ from sqlalchemy import select
 from surveyapp.extensions import db as _db
 from surveyapp.models import IndexResult, IndexRun, PublishedRunChanged, Response
 from surveyapp.models.base import utcnow
-from surveyapp.services.default_questionnaire import DRIVER_KEYS
-from surveyapp.services.index_exports import COLUMNS, export_run
-from surveyapp.services.indices import (
+from surveyapp.services.indices.exports import COLUMNS, export_run
+from surveyapp.services.indices.runs import (
     IndexRunError,
     ahp_check,
     compare_runs,
@@ -25,7 +24,8 @@ from surveyapp.services.indices import (
     publish_run,
     supersede_run,
 )
-from surveyapp.services.volumes import import_volumes
+from surveyapp.services.indices.volumes import import_volumes
+from surveyapp.services.questionnaires.default import DRIVER_KEYS
 
 
 def demo_period() -> str:
@@ -36,7 +36,7 @@ def demo_period() -> str:
 
 @pytest.fixture()
 def responses(db):
-    from surveyapp.services.demo import seed_demo
+    from surveyapp.services.admin.demo import seed_demo
 
     seed_demo(responses=1500)
     return db
@@ -233,7 +233,7 @@ def test_compare_runs(app, responses):
 
 
 def test_margins_only_volumes_are_raked(app, responses):
-    from surveyapp.services.index_inputs import load_frame, parse_period
+    from surveyapp.services.indices.inputs import load_frame, parse_period
 
     period = demo_period()
     plain = compute_run(period, "hall")

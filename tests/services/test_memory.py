@@ -10,9 +10,9 @@ from sqlalchemy import event, select, update
 
 from surveyapp.models import Hall, Questionnaire, Window
 from surveyapp.services import memory
-from surveyapp.services.qr import InvalidCode, make_token
-from surveyapp.services.questionnaires import publish_version, resolve_token
-from surveyapp.services.submissions import service_items_for
+from surveyapp.services.organisation.catalogue import service_items_for
+from surveyapp.services.organisation.qr import InvalidCode, make_token
+from surveyapp.services.questionnaires.versions import publish_version, resolve_token
 
 
 @contextmanager

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from surveyapp.models import AuditLog, Response
 from surveyapp.models.sampling import FrameRow, QuotaCell, ScreenOut, ServiceTransaction
-from surveyapp.services import fieldwork, frames, plans
-from surveyapp.services.projects import (
+from surveyapp.services.fieldwork import frames, plans
+from surveyapp.services.fieldwork import progress as fieldwork
+from surveyapp.services.fieldwork.projects import (
     NotYours,
     ProjectError,
     active_project_for,
@@ -323,7 +324,7 @@ def test_neyman_takes_standard_deviations_from_the_previous_wave(demo):
 
 
 def test_active_project_lookup_is_remembered_and_forgotten_on_change(demo):
-    from surveyapp.services import projects
+    from surveyapp.services.fieldwork import projects
     from tests import firm_factories
 
     hall_id = firm_factories.hall().id

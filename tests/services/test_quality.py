@@ -12,16 +12,19 @@ from surveyapp.analysis.quality import QualitySettings
 from surveyapp.models import AuditLog, Response
 from surveyapp.models.base import utcnow
 from surveyapp.models.quality import QualityReview
-from surveyapp.services.default_questionnaire import DRIVER_KEYS
-from surveyapp.services.presence import import_transaction_codes, issue_rotating_token
-from surveyapp.services.quality import (
+from surveyapp.services.fieldwork.quotas import recount_quotas
+from surveyapp.services.quality.presence import (
+    import_transaction_codes,
+    issue_rotating_token,
+)
+from surveyapp.services.quality.review import ReviewError, decide, reverse
+from surveyapp.services.quality.verdicts import (
     apply_verdict,
     reason_texts,
     rescore_period,
     settings_from_config,
 )
-from surveyapp.services.quality_review import ReviewError, decide, reverse
-from surveyapp.services.quotas import recount_quotas
+from surveyapp.services.questionnaires.default import DRIVER_KEYS
 from tests.services.quality_helpers import (
     hall,
     post_answers,
@@ -115,7 +118,7 @@ def test_post_without_the_form_cookie_is_noted_and_flagged_when_corroborated(
 
 
 def _window_id(db, path):
-    from surveyapp.services.qr import parse_token
+    from surveyapp.services.organisation.qr import parse_token
 
     return parse_token(path.rsplit("/", 1)[-1]).window_id
 
@@ -170,8 +173,8 @@ def test_transaction_code_rates_once(judged, app, client, survey_path, db, monke
 
 def _seed(db, survey_path, n=3, minutes=10, **fields):
     """Responses stored directly, as if submitted `minutes` apart yesterday."""
-    from surveyapp.services.qr import parse_token
-    from surveyapp.services.questionnaires import current_version
+    from surveyapp.services.organisation.qr import parse_token
+    from surveyapp.services.questionnaires.versions import current_version
 
     target = parse_token(survey_path().rsplit("/", 1)[-1])
     version = current_version(target.questionnaire_id)
@@ -317,7 +320,7 @@ def test_stored_agent_families_are_the_ones_the_checks_read():
     """services/submissions.ua_family stores a family; the quality signals
     judge that stored family directly, with no translation between them."""
     from surveyapp.analysis.quality_signals import agent_kind
-    from surveyapp.services.submissions import ua_family
+    from surveyapp.services.responses.submit import ua_family
 
     cases = {
         "curl/8.5.0": (True, False),

@@ -8,7 +8,11 @@ from sqlalchemy import func, select
 
 from surveyapp.models import Response
 from surveyapp.models.sampling import QuotaCell, ScreenOut
-from surveyapp.services.quotas import claim_quota, recount_quotas, release_quota
+from surveyapp.services.fieldwork.quotas import (
+    claim_quota,
+    recount_quotas,
+    release_quota,
+)
 from tests.conftest import full_answers, ticket_from
 from tests.firm_factories import HALL, item, make_project
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from surveyapp.models.complaints import ComplaintCase
-from surveyapp.services import cases
-from surveyapp.services.reports import ResponseFilter, hall_summaries
+from surveyapp.services.complaints import cases
+from surveyapp.services.responses.summaries import ResponseFilter, hall_summaries
 from tests.conftest import full_answers
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from surveyapp import models
 from surveyapp.models import AuditLog, Hall, QuestionnaireVersion, Response
-from surveyapp.services.retention import (
+from surveyapp.services.admin.retention import (
     cutoff_instant,
     default_cutoff,
     personal_columns,

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from surveyapp.services.rows import RowInserter
+from surveyapp.services.responses.rows import RowInserter
 
 
 def _stamp() -> datetime:

@@ -8,7 +8,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Response
-from surveyapp.services.submissions import _COLUMN_KEYS, NewResponse, _row_values
+from surveyapp.services.responses.submit import _COLUMN_KEYS, NewResponse, _row_values
 from tests.conftest import full_answers, ticket_from
 
 
@@ -32,7 +32,7 @@ def test_a_new_response_reads_as_a_new_orm_response():
 def test_tickets_read_both_ways_with_the_library_serializer():
     from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-    from surveyapp.services.submissions import _TICKET_SALT, _TicketSerializer
+    from surveyapp.services.responses.submit import _TICKET_SALT, _TicketSerializer
 
     ours = _TicketSerializer("s" * 32, salt=_TICKET_SALT)
     library = URLSafeTimedSerializer("s" * 32, salt=_TICKET_SALT)

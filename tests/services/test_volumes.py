@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from surveyapp.models import TransactionVolume
-from surveyapp.services.volumes import (
+from surveyapp.services.indices.volumes import (
     VolumeImportError,
     import_volumes,
     parse_volumes,

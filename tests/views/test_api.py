@@ -11,20 +11,20 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
 from surveyapp.models import ApiToken
-from surveyapp.services.indices import compute_run, publish_run
+from surveyapp.services.indices.runs import compute_run, publish_run
 from tests.services.test_indices import demo_period
 
 
 @pytest.fixture()
 def token(app, demo):
-    from surveyapp.services.api_tokens import create_token
+    from surveyapp.services.admin.api_tokens import create_token
 
     return create_token("scoring")
 
 
 @pytest.fixture()
 def runs(app, demo):
-    from surveyapp.services.demo import seed_responses
+    from surveyapp.services.admin.demo import seed_responses
 
     seed_responses(600)
     draft = compute_run(demo_period(), "hall")
@@ -63,7 +63,7 @@ def test_401_without_a_valid_token(client, token, header):
 
 
 def test_revoked_token_refused(client, token):
-    from surveyapp.services.api_tokens import revoke_tokens
+    from surveyapp.services.admin.api_tokens import revoke_tokens
 
     assert _get(client, "/api/v1/index-runs", token).status_code == 200
     revoke_tokens("scoring")

@@ -86,7 +86,7 @@ def clients(app, db, make_user):
 
 
 def _api_token() -> str:
-    from surveyapp.services.api_tokens import create_token
+    from surveyapp.services.admin.api_tokens import create_token
 
     return create_token("matrix")
 

@@ -173,8 +173,8 @@ def outage(request, tmp_path):
 
 
 def test_real_outage_keeps_answers_and_the_site_recovers(outage):
-    from surveyapp.services.demo import seed_demo
-    from surveyapp.services.qr import hall_codes
+    from surveyapp.services.admin.demo import seed_demo
+    from surveyapp.services.organisation.qr import hall_codes
 
     app, cut, restore = outage
     with app.app_context():

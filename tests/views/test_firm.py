@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from surveyapp.models import AuditLog, Firm, Response, User
 from surveyapp.models.sampling import SurveyProject
-from surveyapp.services import frames, plans
+from surveyapp.services.fieldwork import frames, plans
 from tests.conftest import full_answers, ticket_from
 from tests.firm_factories import HALL, firm, hall, item, make_project
 

@@ -8,13 +8,13 @@ import pytest
 from openpyxl import load_workbook
 
 from surveyapp.models import IndexRun
-from surveyapp.services.indices import compute_run, publish_run
+from surveyapp.services.indices.runs import compute_run, publish_run
 from tests.services.test_indices import demo_period
 
 
 @pytest.fixture()
 def run(app, demo):
-    from surveyapp.services.demo import seed_responses
+    from surveyapp.services.admin.demo import seed_responses
 
     seed_responses(600)
     return compute_run(demo_period(), "hall")

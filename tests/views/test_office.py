@@ -121,7 +121,7 @@ def test_summary_shows_case_follow_up_per_hall(client, db, login, submit):
 
     from surveyapp.models.base import utcnow
     from surveyapp.models.complaints import ComplaintCase
-    from surveyapp.services import cases
+    from surveyapp.services.complaints import cases
 
     assert submit(full_answers(1, q_complaint="材料被退回三次")).status_code == 303
     assert submit(full_answers(2, q_complaint="大厅空调坏了没人修")).status_code == 303

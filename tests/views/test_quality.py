@@ -11,7 +11,7 @@ from sqlalchemy import select
 from surveyapp import create_app
 from surveyapp.extensions import limiter
 from surveyapp.models import AuditLog
-from surveyapp.services.default_questionnaire import DRIVER_KEYS
+from surveyapp.services.questionnaires.default import DRIVER_KEYS
 from tests.firm_factories import firm
 from tests.services.quality_helpers import (
     PHONE_UA,

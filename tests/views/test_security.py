@@ -75,7 +75,7 @@ def _with_device(app, device: str):
 
 def _unbound_ticket(app) -> str:
     from surveyapp.models import QuestionnaireVersion
-    from surveyapp.services.submissions import issue_ticket
+    from surveyapp.services.responses.submit import issue_ticket
 
     with app.test_request_context():
         version = _db.session.scalar(_db.select(QuestionnaireVersion).limit(1))

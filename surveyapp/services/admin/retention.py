@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, true, update
 
 from surveyapp import models
 from surveyapp.extensions import db
-from surveyapp.services.users import audit
+from surveyapp.services.admin.users import audit
 
 # (model, the timestamp that ages it, its personal fields). Models and fields
 # that do not exist (yet) are skipped, so this list can name what other

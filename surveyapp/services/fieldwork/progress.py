@@ -14,8 +14,8 @@ from surveyapp.analysis.sampling import projected_fill
 from surveyapp.extensions import db
 from surveyapp.models import Response, User
 from surveyapp.models.sampling import QuotaCell, ScreenOut, SurveyProject
-from surveyapp.services.exports import table_bytes
-from surveyapp.services.projects import elapsed_days, local_today
+from surveyapp.services.fieldwork.projects import elapsed_days, local_today
+from surveyapp.services.responses.exports import table_bytes
 
 FILL_COLUMNS = [
     "hall_code",

@@ -229,7 +229,7 @@ def reveal_contact(
 ) -> str | None:
     """The citizen's phone for the case handler (only with consent); audited."""
     from surveyapp.security import decrypt_text
-    from surveyapp.services.users import audit
+    from surveyapp.services.admin.users import audit
 
     response = case.complaint.response
     if not (response.contact_consent and response.phone_encrypted):

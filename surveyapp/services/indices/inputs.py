@@ -25,7 +25,7 @@ from surveyapp.models import (
     TransactionVolume,
     Window,
 )
-from surveyapp.services.default_questionnaire import DRIVERS
+from surveyapp.services.questionnaires.default import DRIVERS
 
 LEVELS = ("hall", "department", "window", "service_item", "region")
 DRIVER_KEYS = [key for key, _zh, _en in DRIVERS]

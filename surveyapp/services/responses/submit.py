@@ -26,17 +26,11 @@ from surveyapp.models import Hall, QuestionnaireVersion, Response, ServiceItem, 
 from surveyapp.models.base import utcnow
 from surveyapp.observability import count_submission
 from surveyapp.security import encrypt_text, salted_hash
-from surveyapp.services.answers import Getter, clean_answers
-from surveyapp.services.memory import (
-    MISSING,
-    ProcessMemory,
-    attach,
-    detached_copy,
-    in_session,
-)
-from surveyapp.services.quality import judge_on_submit, presence_errors
-from surveyapp.services.quotas import attach_response
-from surveyapp.services.rows import RowInserter
+from surveyapp.services.fieldwork.quotas import attach_response
+from surveyapp.services.organisation.catalogue import service_items_for
+from surveyapp.services.quality.verdicts import judge_on_submit, presence_errors
+from surveyapp.services.questionnaires.answers import Getter, clean_answers
+from surveyapp.services.responses.rows import RowInserter
 
 _TICKET_SALT = "form-ticket"
 TICKET_MAX_AGE = 24 * 3600
@@ -187,32 +181,6 @@ def ua_family(user_agent: str) -> str:
     return "other"
 
 
-# The service items a form offers change only when an admin edits them
-# (services/memory.py).
-_service_items = ProcessMemory(30.0, (Hall, Window, ServiceItem))
-
-
-def service_items_for(hall: Hall, window: Window | None) -> list[ServiceItem]:
-    """The window's service items, else every item of the hall's windows."""
-    key = (hall.id, window.id if window is not None else None)
-    remembered = _service_items.get(key)
-    if remembered is not MISSING:
-        return [attach(db.session, copy) for copy in remembered]
-    # A submission passes the target's detached rows (SurveyTarget.detached);
-    # their relationships load in the session.
-    hall, window = in_session(db.session, hall), in_session(db.session, window)
-    if window is not None and window.service_items:
-        items = list(window.service_items)
-    else:
-        seen: dict[int, ServiceItem] = {}
-        for w in hall.windows:
-            for item in w.service_items:
-                seen.setdefault(item.id, item)
-        items = sorted(seen.values(), key=lambda item: item.code)
-    _service_items.put(key, tuple(map(detached_copy, items)))
-    return items
-
-
 def validate_submission(
     ctx: SubmissionContext, getlist: Getter
 ) -> tuple[dict, dict, ServiceItem | None, str | None, bool]:
@@ -287,7 +255,7 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         # The cheap quality verdict comes before the quota claim; it never raises.
         judge_on_submit(response, ctx)
         # Attach to a survey project and claim a quota place with a conditional
-        # UPDATE in this same transaction (see services/quotas.py).
+        # UPDATE in this same transaction (see services/fieldwork/quotas.py).
         attach_response(response, ctx)
         response.id = _insert(response)
         stored = Stored.of(response, created=True)
@@ -307,7 +275,7 @@ def _insert(response: NewResponse) -> int:
     """Store the new row and commit; returns its id.
 
     The row is never an ORM object: one INSERT of the values set on it (the
-    columns' defaults fill the rest; services/rows.py) costs ~0.75 ms less
+    columns' defaults fill the rest; services/responses/rows.py) costs ~0.75 ms less
     per submission than the ORM's unit of work for one object. When this
     request's ORM session has a transaction going (a quota place claimed, a
     transaction code used), the same INSERT joins it and everything commits

@@ -1,28 +1,19 @@
-"""The screener step: cell-deciding questions asked before the questionnaire,
-shared by the citizen's QR path and the interviewer's tablet."""
+"""Pages shared by the citizen's QR path and the interviewer's tablet: the
+screener step that decides a respondent's quota cell."""
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import render_template
 from werkzeug.datastructures import MultiDict
 
-from surveyapp.extensions import limiter
 from surveyapp.i18n import current_language
 from surveyapp.models.sampling import AGE_BANDS, GENDERS, SurveyProject
-from surveyapp.public import bp
-from surveyapp.public.routes import _invalid_code, _render_form, _submit_limit
-from surveyapp.services.projects import active_project_for
-from surveyapp.services.qr import InvalidCode
-from surveyapp.services.questionnaires import SurveyTarget, resolve_token
-from surveyapp.services.quotas import read_screener, record_screen_out, screener_items
-
-
-def project_needing_screener(target: SurveyTarget) -> SurveyProject | None:
-    """The active project whose scope has this hall, if it has items to ask."""
-    project = active_project_for(target.hall_id)
-    if project is None or not screener_items(project, target.hall, target.window):
-        return None
-    return project
+from surveyapp.services.fieldwork.quotas import (
+    read_screener,
+    record_screen_out,
+    screener_items,
+)
+from surveyapp.services.questionnaires.versions import SurveyTarget
 
 
 def render_screener(
@@ -83,23 +74,3 @@ def handle_screener(
         )
     values = MultiDict({"screened": "1", **screener.hidden_fields()})
     return render_form(values)
-
-
-@bp.route("/s/<token>/screen", methods=["POST"])
-@limiter.per_address(_submit_limit)
-def screen(token: str):
-    try:
-        target = resolve_token(token)
-    except InvalidCode:
-        return _invalid_code()
-    project = project_needing_screener(target)
-    if project is None:
-        return _render_form(token, target)
-    return handle_screener(
-        target,
-        project,
-        request.form,
-        # a re-asked screener keeps the rotating window-screen code (issue 4)
-        screen_action=url_for("public.screen", token=token, rt=request.args.get("rt")),
-        render_form=lambda values: _render_form(token, target, values=values),
-    )

@@ -124,7 +124,7 @@ def hall_codes(hall: Hall, base_url: str) -> list[CodeEntry]:
 def find_code(code: str, base_url: str) -> CodeEntry | None:
     """The printed code of a hall or of one of its windows, by that code."""
     from surveyapp.models import Window
-    from surveyapp.services.org import hall_by_code
+    from surveyapp.services.organisation.catalogue import hall_by_code
 
     hall = hall_by_code(code)
     if hall is None:

@@ -18,9 +18,9 @@ from surveyapp.extensions import db
 from surveyapp.models import Hall, ServiceItem, User
 from surveyapp.models.sampling import FrameRow, ServiceTransaction, SurveyProject
 from surveyapp.security import decrypt_text, encrypt_text, salted_hash
-from surveyapp.services.exports import local_iso, table_bytes
-from surveyapp.services.submissions import normalise_phone
-from surveyapp.services.users import audit
+from surveyapp.services.admin.users import audit
+from surveyapp.services.responses.exports import local_iso, table_bytes
+from surveyapp.services.responses.submit import normalise_phone
 
 FRAME_COLUMNS = ["hall_code", "service_item_code", "period", "volume"]
 TRANSACTION_COLUMNS = [

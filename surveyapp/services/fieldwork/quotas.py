@@ -18,7 +18,8 @@ from surveyapp.models.sampling import (
     ScreenOut,
     SurveyProject,
 )
-from surveyapp.services.projects import active_project_for, scoped_items
+from surveyapp.services.fieldwork.projects import active_project_for, scoped_items
+from surveyapp.services.organisation.catalogue import service_items_for
 
 Getter = Callable[[str], list[str]]
 
@@ -47,9 +48,15 @@ class Screener:
 
 
 def screener_items(project: SurveyProject, hall: Hall, window: Window | None) -> list:
-    from surveyapp.services.submissions import service_items_for
-
     return scoped_items(project, service_items_for(hall, window))
+
+
+def project_needing_screener(hall: Hall, window: Window | None) -> SurveyProject | None:
+    """The active project whose scope has this hall, if it has items to ask."""
+    project = active_project_for(hall.id)
+    if project is None or not screener_items(project, hall, window):
+        return None
+    return project
 
 
 def find_cell(

@@ -22,7 +22,7 @@ from surveyapp.analysis.index import (
 from surveyapp.extensions import db
 from surveyapp.models import IndexResult, IndexRun, User
 from surveyapp.models.base import utcnow
-from surveyapp.services.index_inputs import (
+from surveyapp.services.indices.inputs import (
     DRIVER_KEYS,
     EXCLUSION_REASONS,
     LEVELS,
@@ -125,7 +125,9 @@ def compute_run(
             drivers100,
             included["overall"],
             included["unit"],
-            fixed=fixed or config["INDEX_DIMENSION_WEIGHTS"],
+            fixed=fixed
+            or config["INDEX_DIMENSION_WEIGHTS"]
+            or dict.fromkeys(DRIVER_KEYS, 1 / len(DRIVER_KEYS)),
             pairwise=pairwise,
             max_cr=config["INDEX_AHP_MAX_CR"],
             override=override_cr,
@@ -243,7 +245,7 @@ def list_runs(
 
 
 def publish_run(run: IndexRun, user: User | None = None) -> IndexRun:
-    from surveyapp.services.users import audit
+    from surveyapp.services.admin.users import audit
 
     if run.status != "draft":
         raise IndexRunError(f"run {run.id} is {run.status}; only a draft is published")
@@ -258,7 +260,7 @@ def supersede_run(
     old: IndexRun, new: IndexRun, reason: str, user: User | None = None
 ) -> IndexRun:
     """Publish ``new`` in place of the published ``old``; both stay visible."""
-    from surveyapp.services.users import audit
+    from surveyapp.services.admin.users import audit
 
     reason = (reason or "").strip()
     if not reason:

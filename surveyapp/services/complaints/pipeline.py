@@ -199,7 +199,7 @@ def _apply(
     """Classify and route; writes nothing until the caller's commit, so a
     batch holds SQLite's write lock only for that commit (the lookups of
     windows and cases below would otherwise flush the first changes)."""
-    from surveyapp.services.cases import follow_routing
+    from surveyapp.services.complaints.cases import follow_routing
 
     labels, confidence = predict(model, [c.text for c in complaints])
     now = utcnow()
@@ -232,7 +232,7 @@ def record_complaint(response: Response) -> Complaint | None:
         model = loaded_model(source)
         if model is not None:
             _apply([complaint], model, source)
-        from surveyapp.services.cases import maybe_open_case
+        from surveyapp.services.complaints.cases import maybe_open_case
 
         maybe_open_case(complaint)
         db.session.commit()
@@ -303,7 +303,7 @@ def create_missing(
 
 
 def _store_new(rows, classify_with: tuple[TrainedModel, ModelSource] | None) -> None:
-    from surveyapp.services.cases import case_values
+    from surveyapp.services.complaints.cases import case_values
 
     complaints = [
         {
@@ -434,7 +434,7 @@ def correct(complaint: Complaint, category: str, user: User) -> Complaint:
     complaint.corrected_at = utcnow()
     complaint.routing = "routed"
     complaint.department_id = department_for(complaint.response, category)
-    from surveyapp.services.cases import follow_routing
+    from surveyapp.services.complaints.cases import follow_routing
 
     follow_routing(complaint)
     db.session.commit()

@@ -14,8 +14,8 @@ from sqlalchemy.orm import joinedload
 
 from surveyapp.extensions import db
 from surveyapp.models import QuestionnaireVersion, Response
-from surveyapp.services.answers import flatten_for_export
-from surveyapp.services.reports import ResponseFilter
+from surveyapp.services.questionnaires.answers import flatten_for_export
+from surveyapp.services.responses.summaries import ResponseFilter
 
 FIXED_COLUMNS = [
     "response_id",
@@ -112,7 +112,7 @@ def response_rows(filters: ResponseFilter) -> tuple[list[str], list[list]]:
 
 
 def _reasons_text(codes: list | None) -> str:
-    from surveyapp.services.quality import reason_texts
+    from surveyapp.services.quality.verdicts import reason_texts
 
     zh, en = reason_texts(codes, "zh"), reason_texts(codes, "en")
     return "；".join(f"{a} / {b}" for a, b in zip(zh, en, strict=True))

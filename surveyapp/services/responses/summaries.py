@@ -11,8 +11,8 @@ from surveyapp.extensions import db
 from surveyapp.models import Hall, Response
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import Complaint, ComplaintCase
-from surveyapp.services.cases import CaseRates
-from surveyapp.services.org import all_halls
+from surveyapp.services.complaints.cases import CaseRates
+from surveyapp.services.organisation.catalogue import all_halls
 from surveyapp.services.paging import page_of
 
 

@@ -14,7 +14,7 @@ from surveyapp.analysis.text import top_keywords
 from surveyapp.extensions import db
 from surveyapp.models import Response
 from surveyapp.models.complaints import Complaint
-from surveyapp.services.index_inputs import IndexRunError, parse_period
+from surveyapp.services.indices.inputs import IndexRunError, parse_period
 
 
 @dataclass

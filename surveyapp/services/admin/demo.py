@@ -18,13 +18,13 @@ from surveyapp.models import (
     Window,
 )
 from surveyapp.models.base import utcnow
-from surveyapp.services.default_questionnaire import (
+from surveyapp.services.organisation.catalogue import hall_by_code
+from surveyapp.services.questionnaires.default import (
     DEFAULT_DEFINITION,
     DRIVERS,
     PROBLEMS,
 )
-from surveyapp.services.org import hall_by_code
-from surveyapp.services.questionnaires import current_version, publish_version
+from surveyapp.services.questionnaires.versions import current_version, publish_version
 
 REGIONS = [
     ("450900", "玉林市本级", "Yulin City", "city"),

@@ -17,7 +17,7 @@ from surveyapp.models import Hall, Window
 from surveyapp.models.base import utcnow
 from surveyapp.models.quality import TransactionCode, WindowScreen
 from surveyapp.security import salted_hash
-from surveyapp.services import qr
+from surveyapp.services.organisation import qr
 
 _ROTATING_SALT = "rotating-qr"
 _CODE = re.compile(r"^[0-9A-Za-z-]{4,32}$")

@@ -18,7 +18,7 @@ from surveyapp.analysis.text import (
     train,
 )
 from surveyapp.analysis.text.classifier import data_fingerprint
-from surveyapp.services.complaints import (
+from surveyapp.services.complaints.pipeline import (
     ComplaintError,
     active_source,
     corrections_frame,

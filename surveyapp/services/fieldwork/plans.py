@@ -19,7 +19,7 @@ from surveyapp.models.sampling import (
     SamplePlan,
     SurveyProject,
 )
-from surveyapp.services.exports import table_bytes
+from surveyapp.services.responses.exports import table_bytes
 
 METHODS = ("proportional", "neyman", "equal")
 PLAN_COLUMNS = [

@@ -26,7 +26,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Hall, Response
 from surveyapp.models.base import utcnow
 from surveyapp.models.quality import TransactionCode
-from surveyapp.services import presence
+from surveyapp.services.quality import presence
 
 log = logging.getLogger(__name__)
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -162,7 +162,11 @@ def _set_verdict(
 def apply_verdict(response: Response, verdict: str) -> None:
     """Change the effective verdict, keeping quota counts and metrics in step."""
     from surveyapp.observability import count_verdict
-    from surveyapp.services.quotas import claim_quota, counts_in_quota, release_quota
+    from surveyapp.services.fieldwork.quotas import (
+        claim_quota,
+        counts_in_quota,
+        release_quota,
+    )
 
     held, holds = counts_in_quota(response.verdict), counts_in_quota(verdict)
     response.verdict = verdict

@@ -15,8 +15,8 @@ from surveyapp.models import Response, User
 from surveyapp.models.base import utcnow
 from surveyapp.models.quality import REVIEW_DECISIONS, QualityReview
 from surveyapp.models.responses import FLAGGED
-from surveyapp.services.quality import apply_verdict
-from surveyapp.services.users import audit
+from surveyapp.services.admin.users import audit
+from surveyapp.services.quality.verdicts import apply_verdict
 
 DECISION_VERDICT = {"accept": "ok", "reject": "rejected"}
 

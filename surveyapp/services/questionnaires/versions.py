@@ -21,7 +21,7 @@ from surveyapp.services.memory import (
     attach,
     detached_copy,
 )
-from surveyapp.services.qr import InvalidCode, parse_token
+from surveyapp.services.organisation.qr import InvalidCode, parse_token
 
 QUESTION_KINDS = ("rating5", "grid", "single", "multi", "scale10", "text")
 

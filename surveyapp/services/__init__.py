@@ -1,0 +1,1 @@
+"""Use cases grouped by domain: plain arguments in, the database inside."""
