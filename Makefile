@@ -7,15 +7,22 @@ PORT ?= 8000
 DEMO_RESPONSES ?= 3000
 export FLASK_APP := wsgi.py
 
-.PHONY: install translations models migrate demo run test test-pg browser lint bench clean
+.PHONY: install install-dev translations models migrate demo run test test-pg browser lint bench clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+# `make run` installs what the site needs; `make test` adds the test tools.
+$(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: requirements-dev.txt $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+install-dev: $(BIN)/.installed-dev
 
 translations: install
 	$(BIN)/pybabel compile --statistics -d surveyapp/translations 2>&1 | tail -n 2
@@ -48,22 +55,22 @@ browser:
 	  || echo "could not install chromium: the browser tests will be skipped"; \
 	else echo "chromium not installed: the browser tests will be skipped"; fi
 
-test: install translations browser
+test: install-dev translations browser
 	$(BIN)/python -m pytest
 
 # The suite on PostgreSQL (the server on 127.0.0.1:5432, database test).
-test-pg: install translations
+test-pg: install-dev translations
 	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest
 
 # Speed and quality figures, written to benchmarks/results/*.json.
-bench: install translations models
+bench: install-dev translations models
 	$(BIN)/python benchmarks/indices.py
 	$(BIN)/python benchmarks/fraud.py
 	$(BIN)/python benchmarks/complaints.py
 	$(BIN)/python benchmarks/quotas.py
 	$(BIN)/python benchmarks/load.py
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check surveyapp tests benchmarks
 	$(BIN)/ruff format --check surveyapp tests benchmarks
 
