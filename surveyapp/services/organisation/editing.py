@@ -143,7 +143,8 @@ def add_unit(
         raise UnitError("code", message("code_taken"))
     _check_names(kind, form)
     row = model(code=code)
-    _set(row, kind, form)
+    with db.session.no_autoflush:  # the row is whole only once _set is done
+        _set(row, kind, form)
     db.session.add(row)
     audit(
         actor, "org_add", f"{kind} {code}", _snapshot(row), client_address, commit=False
@@ -159,7 +160,8 @@ def edit_unit(
     values before and after."""
     _check_names(kind, form)
     before = _snapshot(row)
-    _set(row, kind, form)
+    with db.session.no_autoflush:
+        _set(row, kind, form)
     after = _snapshot(row)
     detail = {
         key: [before[key], after[key]] for key in after if before[key] != after[key]
