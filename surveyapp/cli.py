@@ -99,6 +99,34 @@ def create_user_command(
     _create(username, password, role, firm_code)
 
 
+@users_cli.command("password-link")
+@click.argument("username")
+@click.option(
+    "--base-url", default=None, help="The office's address (PUBLIC_BASE_URL)."
+)
+def password_link_command(username: str, base_url: str | None) -> None:
+    """Print a one-time link for USERNAME to set a new password (an admin who
+    forgot theirs; the office's Users page does the same)."""
+    from sqlalchemy import select
+
+    from surveyapp.extensions import db
+    from surveyapp.models import User
+    from surveyapp.services.admin.passwords import issue_password_token
+    from surveyapp.services.organisation.qr import default_base_url
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    try:
+        token = issue_password_token(user, actor=None)
+    except AccountError as exc:
+        raise click.ClickException(english(exc)) from None
+    base = (base_url or default_base_url()).rstrip("/")
+    hours = current_app.config["PASSWORD_LINK_MAX_AGE"] // 3600
+    click.echo(f"{base}/office/password/{token}")
+    click.echo(f"(works once, for {hours} hours)")
+
+
 def _create(username: str, password: str, role: str, firm_code: str | None) -> None:
     from sqlalchemy import select
 
