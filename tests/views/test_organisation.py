@@ -40,7 +40,7 @@ def upload(client, data: bytes, name="c.csv", retire_missing=False):
 
 
 def hidden(html: str, name: str) -> str:
-    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+    return re.search(rf'name="{name}"[^>]* value="([^"]*)"', html).group(1)
 
 
 def apply(client, preview_html: str, **override):
@@ -257,3 +257,39 @@ def test_a_retired_hall_leaves_the_qr_page_and_new_projects(client, login, demo)
     projects = client.get("/office/projects").get_data(as_text=True)
     assert f'name="hall_ids" value="{hall.id}"' not in projects
     assert 'name="hall_ids" value="1"' in projects
+
+
+def test_the_forms_carry_their_csrf_tokens(csrf_app, make_user):
+    make_user()
+    client = csrf_app.test_client()
+    page = client.get("/office/login").get_data(as_text=True)
+    client.post(
+        "/office/login",
+        data={
+            "username": "admin",
+            "password": "correct horse battery",
+            "csrf_token": hidden(page, "csrf_token"),
+        },
+    )
+    form = client.get("/office/organisation/import").get_data(as_text=True)
+    assert upload(client, table(line())).status_code == 400  # no token: refused
+    preview = client.post(
+        "/office/organisation/import",
+        data={
+            "file": (io.BytesIO(table(line())), "c.csv"),
+            "csrf_token": hidden(form, "csrf_token"),
+        },
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    applied = apply(client, preview, csrf_token=hidden(preview, "csrf_token"))
+    assert applied.status_code == 302
+    users = client.get("/office/users").get_data(as_text=True)
+    created = client.post(
+        "/office/users",
+        data={
+            "username": "an1",
+            "role": "analyst",
+            "csrf_token": hidden(users, "csrf_token"),
+        },
+    )
+    assert created.status_code == 200
