@@ -1,10 +1,13 @@
-# surveyapp: `make run` serves the demo, `make test` runs the whole suite.
+# surveyapp: `make run` serves the demo (`DEMO=0 make run`: an empty site),
+# `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_RESPONSES ?= 3000
+# DEMO=0 serves an empty site for a real city (README: a city's first hour).
+DEMO ?= 1
 export FLASK_APP := wsgi.py
 
 .PHONY: install install-dev translations models migrate demo run test test-pg browser lint bench clean
@@ -40,8 +43,10 @@ migrate: install translations
 	$(BIN)/flask db upgrade
 
 demo: migrate models
+ifneq ($(DEMO),0)
 	$(BIN)/flask seed-demo --if-empty --responses $(DEMO_RESPONSES)
 	$(BIN)/flask complaints classify-pending
+endif
 
 run: demo
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app

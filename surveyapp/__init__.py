@@ -107,11 +107,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "office.login"
     login_manager.login_message = None
 
-    from surveyapp.models import User
+    from surveyapp.services.admin.users import session_user
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    # None for a disabled user or a changed password: the session ends at once.
+    login_manager.user_loader(session_user)
 
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix

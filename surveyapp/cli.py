@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from surveyapp.services.admin.users import AccountError
@@ -16,9 +16,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(qr_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(responses_cli)
-    from surveyapp.commands import complaints, firms, indices, ops, quality
+    from surveyapp.commands import complaints, firms, indices, ops, org, quality
 
-    for module in (indices, quality, firms, complaints, ops):
+    for module in (indices, quality, firms, complaints, ops, org):
         for command in module.COMMANDS:
             app.cli.add_command(command)
 
@@ -55,13 +55,24 @@ qr_cli = AppGroup("qr", help="QR codes for halls and windows.")
 )
 def qr_export(out: Path, base_url: str | None) -> None:
     """Write a PNG and an SVG per hall and window, and an A4 poster per hall."""
+    from surveyapp.services.admin.users import audit
     from surveyapp.services.organisation.qr import default_base_url, export_codes
 
-    written = export_codes(out, base_url or default_base_url())
+    try:
+        written = export_codes(out, base_url or default_base_url())
+    except LookupError as exc:  # no questionnaire published yet
+        raise click.ClickException(str(exc)) from None
+    audit(None, "qr_export", str(out)[:120], {"files": len(written), "via": "cli"})
     click.echo(f"wrote {len(written)} files to {out}")
 
 
 users_cli = AppGroup("users", help="Accounts.")
+
+
+def english(message) -> str:
+    """A (lazily translated) message as operators read it: in English."""
+    with current_app.test_request_context(headers={"Accept-Language": "en"}):
+        return str(message)
 
 
 @users_cli.command("create-admin")
@@ -88,6 +99,34 @@ def create_user_command(
     _create(username, password, role, firm_code)
 
 
+@users_cli.command("password-link")
+@click.argument("username")
+@click.option(
+    "--base-url", default=None, help="The office's address (PUBLIC_BASE_URL)."
+)
+def password_link_command(username: str, base_url: str | None) -> None:
+    """Print a one-time link for USERNAME to set a new password (an admin who
+    forgot theirs; the office's Users page does the same)."""
+    from sqlalchemy import select
+
+    from surveyapp.extensions import db
+    from surveyapp.models import User
+    from surveyapp.services.admin.passwords import issue_password_token
+    from surveyapp.services.organisation.qr import default_base_url
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    try:
+        token = issue_password_token(user, actor=None)
+    except AccountError as exc:
+        raise click.ClickException(english(exc)) from None
+    base = (base_url or default_base_url()).rstrip("/")
+    hours = current_app.config["PASSWORD_LINK_MAX_AGE"] // 3600
+    click.echo(f"{base}/office/password/{token}")
+    click.echo(f"(works once, for {hours} hours)")
+
+
 def _create(username: str, password: str, role: str, firm_code: str | None) -> None:
     from sqlalchemy import select
 
@@ -106,7 +145,7 @@ def _create(username: str, password: str, role: str, firm_code: str | None) -> N
     try:
         user = create_user(username, password, role, firm_id=firm_id)
     except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(english(exc)) from None
     audit(None, "create_user", user.username, {"role": role, "via": "cli"})
     click.echo(f"created {role} {user.username}")
 

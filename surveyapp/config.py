@@ -71,6 +71,10 @@ class Config:
     DEVICE_COOKIE_DAYS = 365
     # Survey firms (issue 5): largest frame/transactions upload (CSV or XLSX), bytes.
     FIRM_UPLOAD_MAX_BYTES = _env_int("FIRM_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+    # Issue 20: the organisation catalogue upload (bytes), and how long a
+    # password link (a reset, or a new account's first password) stays valid.
+    CATALOGUE_UPLOAD_MAX_BYTES = _env_int("CATALOGUE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+    PASSWORD_LINK_MAX_AGE = _env_int("PASSWORD_LINK_MAX_AGE", 24 * 3600)
     # --- Operations (issue 7): request logs, metrics, backups, retention.
     # One JSON line per request on stderr (no personal data).
     LOG_REQUESTS = os.environ.get("LOG_REQUESTS", "1") not in ("0", "false")

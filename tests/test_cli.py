@@ -131,3 +131,20 @@ def test_responses_export_cli(runner, db, tmp_path):
         args=["responses", "export", "--out", str(out), "--hall", "NOPE"]
     )
     assert bad.exit_code != 0 and "no hall" in bad.output
+
+
+def test_a_locked_out_admin_gets_a_password_link(app, runner, make_user):
+    make_user("admin", "admin")
+    result = runner.invoke(args=["users", "password-link", "admin"])
+    assert result.exit_code == 0, result.output
+    link = result.output.splitlines()[0]
+    path = "/office/password/" + link.rsplit("/office/password/", 1)[1]
+    new = "a fresh long password"
+    client = app.test_client()
+    assert client.get(path).status_code == 200
+    done = client.post(path, data={"new_password": new, "confirm": new})
+    assert done.status_code == 302
+    login = client.post("/office/login", data={"username": "admin", "password": new})
+    assert login.status_code == 302
+    missing = runner.invoke(args=["users", "password-link", "nobody"])
+    assert missing.exit_code != 0 and "no user" in missing.output

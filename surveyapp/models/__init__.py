@@ -4,7 +4,14 @@
 from surveyapp.models.audit import AuditLog
 from surveyapp.models.complaints import *  # noqa: F403
 from surveyapp.models.indices import *  # noqa: F403
-from surveyapp.models.org import Department, Hall, Region, ServiceItem, Window
+from surveyapp.models.org import (
+    CatalogueUpload,
+    Department,
+    Hall,
+    Region,
+    ServiceItem,
+    Window,
+)
 from surveyapp.models.quality import *  # noqa: F403
 from surveyapp.models.responses import Response
 from surveyapp.models.sampling import *  # noqa: F403

@@ -1,11 +1,18 @@
-"""Organisation: regions, service halls, departments, windows and service items."""
+"""Organisation: regions, service halls, departments, windows and service items.
+
+A unit the city no longer uses is retired (``active`` false), never deleted:
+past responses keep pointing at it and historical reports still show it.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, LargeBinary, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.extensions import db
+from surveyapp.models.base import utcnow
 
 window_service_items = Table(
     "window_service_items",
@@ -27,6 +34,7 @@ class Region(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100), default="")
     level: Mapped[str] = mapped_column(String(16), default="county")  # city | county
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     halls: Mapped[list[Hall]] = relationship(back_populates="region")
 
@@ -58,6 +66,7 @@ class Department(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     region: Mapped[Region | None] = relationship()
     service_items: Mapped[list[ServiceItem]] = relationship(back_populates="department")
@@ -74,6 +83,7 @@ class ServiceItem(db.Model):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     category: Mapped[str] = mapped_column(String(64), default="")
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     department: Mapped[Department] = relationship(back_populates="service_items")
 
@@ -96,3 +106,20 @@ class Window(db.Model):
     service_items: Mapped[list[ServiceItem]] = relationship(
         secondary=window_service_items, order_by="ServiceItem.code"
     )
+
+
+class CatalogueUpload(db.Model):
+    """A catalogue file between its preview and its apply (office upload):
+    the second step re-reads these bytes, so nothing travels back through
+    the browser. Kept a day at most."""
+
+    __tablename__ = "catalogue_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -10,13 +10,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from surveyapp.extensions import db
-from surveyapp.models import Firm, QuestionnaireVersion, ServiceItem
+from surveyapp.models import Firm, QuestionnaireVersion
 from surveyapp.models.sampling import SurveyProject
 from surveyapp.models.users import ROLE_ADMIN, ROLE_FIRM_MANAGER, ROLE_INTERVIEWER
 from surveyapp.office import bp
 from surveyapp.services.admin.users import AccountError, audit, create_user
 from surveyapp.services.fieldwork import projects as service
-from surveyapp.services.organisation.catalogue import all_halls
+from surveyapp.services.organisation.units import active_halls, active_service_items
 
 
 def _admin_only() -> None:
@@ -29,8 +29,8 @@ def _page(status: int = 200):
         "office/projects.html",
         projects=service.list_projects(),
         firms=db.session.scalars(select(Firm).order_by(Firm.code)).all(),
-        halls=all_halls(),
-        items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
+        halls=active_halls(),  # retired units take no new fieldwork
+        items=active_service_items(),
         versions=db.session.scalars(
             select(QuestionnaireVersion).where(
                 QuestionnaireVersion.status == "published"

@@ -15,6 +15,7 @@ from surveyapp.office.forms import LoginForm, filters_from_args
 from surveyapp.services.admin.users import audit, authenticate
 from surveyapp.services.organisation import qr as qr_service
 from surveyapp.services.organisation.catalogue import all_halls, hall_by_code
+from surveyapp.services.organisation.units import active_halls
 from surveyapp.services.responses.exports import FORMATS, export_responses
 from surveyapp.services.responses.summaries import hall_summaries, list_responses
 
@@ -69,12 +70,13 @@ def index():
 
 @bp.route("/halls")
 def halls():
-    rows = all_halls()
-    return render_template(
-        "office/halls.html",
-        halls=rows,
-        codes={hall.id: qr_service.hall_codes(hall, _base_url()) for hall in rows},
-    )
+    rows = active_halls()  # a retired hall's codes are no longer printed
+    try:
+        codes = {hall.id: qr_service.hall_codes(hall, _base_url()) for hall in rows}
+    except LookupError:  # a new city without a questionnaire yet
+        flash(_("Publish a questionnaire first: the codes open it."), "error")
+        rows, codes = [], {}
+    return render_template("office/halls.html", halls=rows, codes=codes)
 
 
 @bp.route("/qr/<code>.<fmt>")
@@ -101,10 +103,13 @@ def _find_code(code: str) -> qr_service.CodeEntry:
 
 @bp.route("/halls/<code>/poster")
 def poster(code: str):
-    hall = hall_by_code(code) or abort(404)
+    hall = hall_by_code(code)
+    if hall is None or not hall.active:
+        abort(404)
     response = FlaskResponse(
         qr_service.poster_html(hall, _base_url()), mimetype="text/html"
     )
+    audit(current_user, "qr_poster", hall.code, client_address=request.remote_addr)
     # The poster is a standalone printable page with its own print CSS.
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"

@@ -25,7 +25,7 @@ from surveyapp.security import salted_hash
 from surveyapp.services.complaints.pipeline import record_after
 from surveyapp.services.fieldwork.quotas import project_needing_screener
 from surveyapp.services.memory import MISSING, ProcessMemory
-from surveyapp.services.organisation.qr import InvalidCode
+from surveyapp.services.organisation.qr import InvalidCode, RetiredCode
 from surveyapp.services.questionnaires.versions import (
     TARGET_ROWS,
     TARGET_TTL,
@@ -194,7 +194,9 @@ def _render_form(
     )
 
 
-def _invalid_code():
+def _invalid_code(error: InvalidCode | None = None):
+    if isinstance(error, RetiredCode):  # a hall or window no longer in use
+        return render_template("public/retired_code.html"), 410
     return render_template("public/invalid_code.html"), 404
 
 
@@ -202,8 +204,8 @@ def _invalid_code():
 def questionnaire(token: str):
     try:
         target = resolve_token(token)
-    except InvalidCode:
-        return _invalid_code()
+    except InvalidCode as error:
+        return _invalid_code(error)
     _device_id()
     # Survey firms (issue 5): in a project's scope the screener comes first.
     project = project_needing_screener(target.hall, target.window)
@@ -220,8 +222,8 @@ def questionnaire(token: str):
 def submit(token: str):
     try:
         target = resolve_token(token)
-    except InvalidCode:
-        return _invalid_code()
+    except InvalidCode as error:
+        return _invalid_code(error)
     form = request.form
     try:
         ticket = read_ticket(form.get("ticket"))
@@ -337,8 +339,8 @@ def form_css(version_id: int):
 def screen(token: str):
     try:
         target = resolve_token(token)
-    except InvalidCode:
-        return _invalid_code()
+    except InvalidCode as error:
+        return _invalid_code(error)
     project = project_needing_screener(target.hall, target.window)
     if project is None:
         return _render_form(token, target)

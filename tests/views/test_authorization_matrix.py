@@ -23,7 +23,10 @@ ROLES = [
     "api_token",
 ]
 PUBLIC_PREFIXES = ("public.", "static")
-OPEN_OFFICE = ("office.login",)
+# Signing in, and setting a password by a one-time link, work signed out.
+OPEN_OFFICE = ("office.login", "office.password_link")
+# Every signed-in user, of any role, changes their own password.
+ANY_SIGNED_IN = ("office.account_password",)
 # Signing out would end the session the rest of the walk needs; tested on its own.
 SKIP = ("office.logout",)
 # Readiness is 503 in tests by design: the schema comes from create_all, not Alembic.
@@ -95,6 +98,8 @@ def _expectations(endpoint: str, role: str) -> set[int] | None:
     """Allowed status codes, or None when any non-5xx answer is fine."""
     if endpoint.startswith(PUBLIC_PREFIXES) or endpoint in OPEN_OFFICE:
         return None
+    if endpoint in ANY_SIGNED_IN:
+        return {302} if role in ("anonymous", "citizen", "api_token") else None
     if endpoint.startswith("office."):
         if role in ("anonymous", "citizen", "api_token"):
             return {302}

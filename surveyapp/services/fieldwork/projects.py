@@ -98,10 +98,10 @@ def create_project(
 
 
 def _load(model, ids: Sequence[int]) -> list:
+    """The halls or service items of a new project: in use, not retired."""
     ids = sorted({int(i) for i in ids})
-    rows = (
-        list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
-    )
+    query = select(model).where(model.id.in_(ids), model.active)
+    rows = list(db.session.scalars(query)) if ids else []
     if len(rows) != len(ids):
         raise ProjectError(f"unknown {model.__tablename__}: {ids}")
     return rows

@@ -39,13 +39,16 @@ def service_items_for(hall: Hall, window: Window | None) -> list[ServiceItem]:
     # A submission passes the target's detached rows (SurveyTarget.detached);
     # their relationships load in the session.
     hall, window = in_session(db.session, hall), in_session(db.session, window)
-    if window is not None and window.service_items:
-        items = list(window.service_items)
+    # Retired items and windows are no longer offered.
+    own = [i for i in window.service_items if i.active] if window is not None else []
+    if own:
+        items = own
     else:
         seen: dict[int, ServiceItem] = {}
         for w in hall.windows:
-            for item in w.service_items:
-                seen.setdefault(item.id, item)
+            for item in w.service_items if w.active else ():
+                if item.active:
+                    seen.setdefault(item.id, item)
         items = sorted(seen.values(), key=lambda item: item.code)
     _service_items.put(key, tuple(map(detached_copy, items)))
     return items

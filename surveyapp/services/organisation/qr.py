@@ -23,6 +23,10 @@ class InvalidCode(Exception):
     """A QR token that is forged, altered or points at nothing that exists."""
 
 
+class RetiredCode(InvalidCode):
+    """A genuine QR token whose hall or window has been retired."""
+
+
 @dataclass(frozen=True)
 class QrTarget:
     hall_id: int
@@ -96,7 +100,10 @@ def default_questionnaire() -> Questionnaire:
         select(Questionnaire).where(Questionnaire.is_default.is_(True))
     )
     if questionnaire is None:
-        raise LookupError("no default questionnaire: run `flask seed-demo` first")
+        raise LookupError(
+            "no questionnaire published yet: publish one first (the office's "
+            "Set up page, or `flask seed-demo` for the demo)"
+        )
     return questionnaire
 
 
@@ -130,7 +137,7 @@ def find_code(code: str, base_url: str) -> CodeEntry | None:
     if hall is None:
         window = db.session.scalar(select(Window).where(Window.code == code))
         hall = window.hall if window is not None else None
-    if hall is None:
+    if hall is None or not hall.active:
         return None
     return next((e for e in hall_codes(hall, base_url) if e.code == code), None)
 

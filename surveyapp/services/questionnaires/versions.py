@@ -21,7 +21,8 @@ from surveyapp.services.memory import (
     attach,
     detached_copy,
 )
-from surveyapp.services.organisation.qr import InvalidCode, parse_token
+from surveyapp.services.organisation.qr import InvalidCode, RetiredCode, parse_token
+from surveyapp.services.organisation.units import is_retired_target
 
 QUESTION_KINDS = ("rating5", "grid", "single", "multi", "scale10", "text")
 
@@ -144,6 +145,8 @@ def resolve_token(token: str) -> SurveyTarget:
         _targets.put(key, found and tuple(map(detached_copy, found)))
         remembered = found
     if remembered is None:
+        if is_retired_target(target.hall_id, target.window_id):
+            raise RetiredCode(token)
         raise InvalidCode(token)
     return SurveyTarget(*remembered)
 
