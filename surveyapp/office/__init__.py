@@ -13,5 +13,6 @@ from surveyapp.office import (  # noqa: E402,F401
     indices,
     projects,
     quality,
+    questionnaires,
     routes,
 )
