@@ -224,7 +224,7 @@ def as_tree(condition: Any) -> dict | None:
     if not condition:
         return None
     if is_tree(condition):
-        return dict(condition)
+        return condition
     if not isinstance(condition, Mapping):
         raise ConditionError("shape", detail=repr(condition)[:60])
     parts = []
@@ -318,6 +318,23 @@ def evaluate(tree: dict | None, values: Mapping[str, Any]) -> bool:
     if op == "or":
         return any(evaluate(arg, values) for arg in tree["args"])
     return compare(op, values.get(tree["ref"]), tree["value"])
+
+
+def holds(condition: Any, values: Mapping[str, Any]) -> bool:
+    """evaluate() of a stored condition in either form; the first form is
+    read as it stands rather than built into a tree (every submission asks)."""
+    if not condition:
+        return True
+    if is_tree(condition):
+        return evaluate(condition, values)
+    if not isinstance(condition, Mapping):
+        raise ConditionError("shape", detail=repr(condition)[:60])
+    for ref, allowed in condition.items():
+        answer = values.get(ref)
+        choices = allowed if isinstance(allowed, list | tuple) else [allowed]
+        if not any(compare("=", answer, value) for value in choices):
+            return False
+    return True
 
 
 def compare(op: str, answer: Any, value: Any) -> bool:

@@ -72,7 +72,7 @@ def import_command(path: Path, code: str) -> None:
 def export_command(code: str, out: Path, number: int | None) -> None:
     """Write questionnaire CODE as an XLSForm."""
     from surveyapp.services.questionnaires.drafts import draft_of, version
-    from surveyapp.services.questionnaires.xlsform import write_xlsform
+    from surveyapp.services.questionnaires.xlsform_export import write_xlsform
 
     questionnaire = _questionnaire(code)
     if number is None:
@@ -93,7 +93,7 @@ def export_command(code: str, out: Path, number: int | None) -> None:
 def template_command(out: Path) -> None:
     """Write a starter XLSForm: the default 好差评 questionnaire."""
     from surveyapp.services.questionnaires.default import DEFAULT_DEFINITION
-    from surveyapp.services.questionnaires.xlsform import write_xlsform
+    from surveyapp.services.questionnaires.xlsform_export import write_xlsform
 
     out.write_bytes(write_xlsform(DEFAULT_DEFINITION, "HCP"))
     click.echo(f"wrote {out}")

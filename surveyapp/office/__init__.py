@@ -13,6 +13,7 @@ from surveyapp.office import (  # noqa: E402,F401
     indices,
     projects,
     quality,
+    questionnaire_versions,
     questionnaires,
     routes,
 )

@@ -12,6 +12,7 @@ from surveyapp.analysis.conditions import (
     as_tree,
     check_tree,
     evaluate,
+    holds,
     parse,
     references,
     to_dnf,
@@ -152,6 +153,24 @@ def test_the_first_stored_form_reads_as_a_tree():
     assert not evaluate(both, {"overall": 1, "visits": "1"})
     assert as_tree(None) is None and as_tree({}) is None
     assert as_tree(tree) == tree
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["a", "b"]),
+        st.lists(
+            st.one_of(st.integers(0, 3), st.sampled_from(["1", "x", ""])), min_size=1
+        ),
+        min_size=1,
+    ),
+    st.dictionaries(
+        st.sampled_from(["a", "b"]),
+        st.one_of(st.integers(0, 3), st.sampled_from(["1", "x"]), st.none()),
+    ),
+)
+def test_the_first_form_holds_exactly_when_its_tree_does(legacy, values):
+    assert holds(legacy, values) == evaluate(as_tree(legacy), values)
+    assert holds(as_tree(legacy), values) == evaluate(as_tree(legacy), values)
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,8 @@ from surveyapp.services.questionnaires.definitions import (
     find_question,
     publish_problems,
 )
-from surveyapp.services.questionnaires.xlsform import (
-    XLSFormRefused,
-    read_xlsform,
-    write_xlsform,
-)
+from surveyapp.services.questionnaires.xlsform import XLSFormRefused, read_xlsform
+from surveyapp.services.questionnaires.xlsform_export import write_xlsform
 from tests.xlsform_helpers import CITY_SURVEY, DRIVERS, SURVEY_HEADER, xlsform_bytes
 
 

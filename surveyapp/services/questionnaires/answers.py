@@ -10,12 +10,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from surveyapp.analysis.conditions import evaluate
+from surveyapp.analysis.conditions import holds
 from surveyapp.services.questionnaires.definitions import (
     NO_ANSWER_KINDS,
     answer_names,
     choice_values,
-    condition_of,
 )
 
 # C0 control characters other than tab, newline and carriage return.
@@ -34,7 +33,7 @@ def field_name(question_key: str, item_key: str | None = None) -> str:
 def condition_met(question: dict, values: dict[str, Any]) -> bool:
     """Whether the question is asked, given the answers so far by name (a
     grid's items by their own names; a question not asked is unanswered)."""
-    return evaluate(condition_of(question), values)
+    return holds(question.get("show_if"), values)
 
 
 def clean_answers(
@@ -55,7 +54,7 @@ def clean_answers(
 def _clean_list(questions, getlist, text_max, answers, errors, values) -> None:
     for question in questions:
         key, kind = question["key"], question["kind"]
-        if not condition_met(question, values):
+        if "show_if" in question and not condition_met(question, values):
             continue
         if kind == "group":
             _clean_list(
