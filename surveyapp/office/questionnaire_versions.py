@@ -24,6 +24,7 @@ from surveyapp.office.questionnaires import (
     flash_problems,
     questionnaire_or_404,
 )
+from surveyapp.security import CSP
 from surveyapp.services.organisation.catalogue import all_halls
 from surveyapp.services.questionnaires import assignments as assigning
 from surveyapp.services.questionnaires import drafts
@@ -75,10 +76,8 @@ def questionnaire_preview(code: str, lang: str):
     response = Response(page, status=400 if errors else 200)
     # The builder shows this page in an iframe of its own (same origin only).
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        "script-src 'self'; form-action 'self'; frame-ancestors 'self'; "
-        "base-uri 'self'; object-src 'none'"
+    response.headers["Content-Security-Policy"] = CSP.replace(
+        "frame-ancestors 'none'", "frame-ancestors 'self'"
     )
     return response
 

@@ -62,6 +62,9 @@ def test_problems_before_publishing_are_named(city):
     with pytest.raises(DefinitionError) as refused:
         check_definition(no_overall)
     assert "overall_missing" in [p.code for p in refused.value.problems]
+    spaced = copy.deepcopy(city)
+    find_question(spaced, "problems")["options"][0]["value"] = "too long"
+    assert "option_spaces" in _codes(spaced)
     reserved = copy.deepcopy(city)
     find_question(reserved, "suggestion")["key"] = "verdict"
     assert "key_reserved" in _codes(reserved)

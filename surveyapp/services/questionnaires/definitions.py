@@ -50,6 +50,7 @@ APPEARANCES = {
     "grid": ("field-list", "table-list"),
 }
 KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,47}")
+_SPACE_OR_BAR = re.compile(r"[\s|]")
 OVERALL = "overall"
 GRID_SCALE = 5
 # The responses export's own columns (services/responses/exports.py): an
@@ -237,6 +238,9 @@ def _question_problems(question: dict) -> list[Problem]:
         found.append(Problem("options", key))
     if any(v in (None, "") for v in values) or len(set(map(str, values))) < len(values):
         found.append(Problem("option_values", key))
+    elif any(_SPACE_OR_BAR.search(str(v)) for v in values):
+        # XLSForm keeps a multiple choice as names joined by spaces, the export by |
+        found.append(Problem("option_spaces", key))
     if kind == "rating5" and sorted(map(str, values)) != list("12345"):
         found.append(Problem("rating_options", key))
     if kind == "grid":

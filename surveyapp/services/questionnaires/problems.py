@@ -29,6 +29,7 @@ MESSAGES = {
     "option_values": N_(
         "Question %(key)s: every option needs a value, and no two the same."
     ),
+    "option_spaces": N_("Question %(key)s: option values may not contain spaces or |."),
     "rating_options": N_(
         "Question %(key)s: a five-level rating needs exactly the options 1 to 5."
     ),
