@@ -16,9 +16,17 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(qr_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(responses_cli)
-    from surveyapp.commands import complaints, firms, indices, ops, org, quality
+    from surveyapp.commands import (
+        complaints,
+        firms,
+        indices,
+        ops,
+        org,
+        quality,
+        questionnaires,
+    )
 
-    for module in (indices, quality, firms, complaints, ops, org):
+    for module in (indices, quality, firms, complaints, ops, org, questionnaires):
         for command in module.COMMANDS:
             app.cli.add_command(command)
 

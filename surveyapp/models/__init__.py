@@ -15,5 +15,9 @@ from surveyapp.models.org import (
 from surveyapp.models.quality import *  # noqa: F403
 from surveyapp.models.responses import Response
 from surveyapp.models.sampling import *  # noqa: F403
-from surveyapp.models.surveys import Questionnaire, QuestionnaireVersion
+from surveyapp.models.surveys import (
+    Questionnaire,
+    QuestionnaireAssignment,
+    QuestionnaireVersion,
+)
 from surveyapp.models.users import ApiToken, Firm, User

@@ -18,6 +18,10 @@ class Questionnaire(db.Model):
     code: Mapped[str] = mapped_column(String(48), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     is_default: Mapped[bool] = mapped_column(default=False)
+    # The definition being built (office builder or XLSForm import); publishing
+    # copies it into a new immutable version. None: nothing in progress.
+    draft: Mapped[dict | None] = mapped_column(JSON)
+    draft_updated_at: Mapped[datetime | None]
 
     versions: Mapped[list[QuestionnaireVersion]] = relationship(
         back_populates="questionnaire", order_by="QuestionnaireVersion.number"
@@ -49,6 +53,24 @@ class QuestionnaireVersion(db.Model):
     @property
     def label(self) -> str:
         return f"{self.questionnaire.code}-v{self.number}"
+
+
+class QuestionnaireAssignment(db.Model):
+    """Which questionnaire the QR codes of a hall, or of one window, open
+    (a window's overrides its hall's; without either, the one the code names).
+    Exactly one of hall_id and window_id is set."""
+
+    __tablename__ = "questionnaire_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaires.id"), index=True
+    )
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id"), unique=True)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), unique=True)
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    questionnaire: Mapped[Questionnaire] = relationship()
 
 
 class PublishedVersionChanged(Exception):

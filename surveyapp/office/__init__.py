@@ -22,5 +22,7 @@ from surveyapp.office import (  # noqa: E402,F401
     organisation,
     projects,
     quality,
+    questionnaire_versions,
+    questionnaires,
     routes,
 )

@@ -26,6 +26,8 @@ from surveyapp.models import (
     Window,
 )
 from surveyapp.services.questionnaires.default import DRIVERS
+from surveyapp.services.questionnaires.definitions import driver_values
+from surveyapp.services.questionnaires.drivers import version_definitions, versions_note
 
 LEVELS = ("hall", "department", "window", "service_item", "region")
 DRIVER_KEYS = [key for key, _zh, _en in DRIVERS]
@@ -149,6 +151,7 @@ def load_frame(
             Response.overall,
             Response.answers,
             Response.verdict,
+            Response.version_id,
         )
         .where(Response.submitted_at >= start, Response.submitted_at < end)
         .where(Response.created_at <= cutoff)
@@ -159,9 +162,11 @@ def load_frame(
     frame = pd.DataFrame([r[:6] for r in rows], columns=columns)
     if frame.empty:
         return frame
-    answers = [r.answers or {} for r in rows]
+    # Each response's drivers as the version it answered asks them.
+    versions = version_definitions(r.version_id for r in rows)
+    given = [driver_values(versions[r.version_id][1], r.answers or {}) for r in rows]
     for key in DRIVER_KEYS:
-        frame[key] = [_rating((a.get("drivers") or {}).get(key)) for a in answers]
+        frame[key] = [_rating(values.get(key)) for values in given]
     frame["overall"] = [_rating(v) for v in frame["overall"]]
     zone = ZoneInfo(tz)
     frame["month"] = [
@@ -190,6 +195,11 @@ def load_frame(
         else:
             reasons.append("")
     frame["reason"] = reasons
+    used = sorted(
+        {r.version_id for r, why in zip(rows, reasons, strict=True) if not why}
+    )
+    note = versions_note([versions[v] for v in used], DRIVER_KEYS)
+    frame.attrs["method_notes"] = [note] if note else []
     return frame
 
 

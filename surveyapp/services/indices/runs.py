@@ -169,7 +169,7 @@ def compute_run(
         method=method,
         parameters=params,
         dimension_weights=weights,
-        method_notes=table.notes,
+        method_notes=table.notes + frame.attrs.get("method_notes", []),
         cutoff=cutoff,
         code_version=code_version(),
         response_count=len(frame),

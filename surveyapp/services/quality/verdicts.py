@@ -27,6 +27,7 @@ from surveyapp.models import Hall, Response
 from surveyapp.models.base import utcnow
 from surveyapp.models.quality import TransactionCode
 from surveyapp.services.quality import presence
+from surveyapp.services.questionnaires.definitions import iter_questions
 
 log = logging.getLogger(__name__)
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -63,9 +64,10 @@ def reason_texts(codes: list[str] | None, language: str = "zh") -> list[str]:
 
 
 def grid_row(definition: dict, answers: dict) -> list[float]:
-    """The answers of the questionnaire's grid items in order (NaN: unanswered)."""
+    """The answers of the questionnaire's grid items in order (NaN: unanswered),
+    grids inside groups included."""
     row: list[float] = []
-    for question in definition.get("questions", []):
+    for question in iter_questions(definition):
         if question.get("kind") != "grid":
             continue
         given = answers.get(question["key"]) or {}

@@ -10,6 +10,7 @@ from surveyapp.extensions import db
 from surveyapp.models import (
     Hall,
     Questionnaire,
+    QuestionnaireAssignment,
     QuestionnaireVersion,
     ServiceItem,
     Window,
@@ -23,31 +24,11 @@ from surveyapp.services.memory import (
 )
 from surveyapp.services.organisation.qr import InvalidCode, RetiredCode, parse_token
 from surveyapp.services.organisation.units import is_retired_target
-
-QUESTION_KINDS = ("rating5", "grid", "single", "multi", "scale10", "text")
-
-
-def check_definition(definition: dict) -> None:
-    """Refuse a definition the form and validator could not handle."""
-    keys: set[str] = set()
-    for question in definition.get("questions", []):
-        key, kind = question.get("key"), question.get("kind")
-        if not key or kind not in QUESTION_KINDS:
-            raise ValueError(f"question {key!r}: unknown kind {kind!r}")
-        if key in keys:
-            raise ValueError(f"question key {key!r} is used twice")
-        for dep in question.get("show_if") or {}:
-            if dep not in keys:
-                raise ValueError(
-                    f"question {key!r} depends on a later question {dep!r}"
-                )
-        if kind in ("single", "multi", "rating5") and not question.get("options"):
-            raise ValueError(f"question {key!r} needs options")
-        if kind == "grid" and not question.get("items"):
-            raise ValueError(f"question {key!r} needs items")
-        keys.add(key)
-    if not keys:
-        raise ValueError("a questionnaire needs at least one question")
+from surveyapp.services.questionnaires.assignments import assigned_questionnaire
+from surveyapp.services.questionnaires.definitions import check_definition
+from surveyapp.services.questionnaires.display import (
+    conditional_css as definition_css,
+)
 
 
 def publish_version(
@@ -131,7 +112,14 @@ class SurveyTarget:
 # remembered per process (services/memory.py).
 TARGET_TTL = 30.0
 # What a QR code's page shows: remembering any of it watches these models.
-TARGET_ROWS = (Hall, Window, ServiceItem, Questionnaire, QuestionnaireVersion)
+TARGET_ROWS = (
+    Hall,
+    Window,
+    ServiceItem,
+    Questionnaire,
+    QuestionnaireVersion,
+    QuestionnaireAssignment,
+)
 _targets = ProcessMemory(TARGET_TTL, TARGET_ROWS)
 
 
@@ -154,7 +142,9 @@ def resolve_token(token: str) -> SurveyTarget:
 def _load_target(target) -> tuple | None:
     hall = db.session.get(Hall, target.hall_id)
     window = db.session.get(Window, target.window_id) if target.window_id else None
-    version = current_version(target.questionnaire_id)
+    # An assignment to the window or hall overrides the printed questionnaire.
+    assigned = assigned_questionnaire(target.hall_id, target.window_id)
+    version = current_version(assigned or target.questionnaire_id)
     if hall is None or not hall.active or version is None:
         return None
     if target.window_id and (
@@ -165,28 +155,9 @@ def _load_target(target) -> tuple | None:
 
 
 def conditional_css(version_id: int) -> str | None:
-    """CSS rules that reveal each conditional block when its condition holds."""
+    """CSS rules that reveal each conditional block when its condition holds
+    (a published version's: it never changes, so neither does its CSS)."""
     version = db.session.get(QuestionnaireVersion, version_id)
-    if version is None:
+    if version is None or version.status != "published":
         return None
-    rules = []
-    questions = version.definition["questions"]
-    blocks = [(q["key"], q["show_if"]) for q in questions if q.get("show_if")]
-    overall = next((q for q in questions if q["kind"] == "rating5"), None)
-    if overall is not None:
-        bad = next((c for _, c in blocks if overall["key"] in c), None)
-        if bad:
-            blocks.append(("contact", bad))
-    for key, condition in blocks:
-        selectors = [
-            f'form:has(input[name="q_{dep}"][value="{value}"]:checked) #block-{key}'
-            for dep, allowed in condition.items()
-            for value in allowed
-        ]
-        if selectors:
-            rules.append(",\n".join(selectors) + " { display: block; }")
-    return (
-        "@supports selector(:has(*)) {\n.conditional { display: none; }\n"
-        + "\n".join(rules)
-        + "\n.conditional.has-error { display: block; }\n}\n"
-    )
+    return definition_css(version.definition)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from surveyapp.extensions import db
 from surveyapp.models import QuestionnaireVersion, Response
-from surveyapp.services.questionnaires.answers import flatten_for_export
+from surveyapp.services.questionnaires import answers as questionnaire_answers
 from surveyapp.services.responses.summaries import ResponseFilter
 
 FIXED_COLUMNS = [
@@ -50,17 +50,12 @@ def local_iso(value: datetime | None, tz: str = "Asia/Shanghai") -> str:
 
 
 def _answer_columns(version_ids: list[int]) -> list[str]:
-    columns: list[str] = []
     versions = db.session.scalars(
         select(QuestionnaireVersion)
         .where(QuestionnaireVersion.id.in_(version_ids))
         .order_by(QuestionnaireVersion.id)
     )
-    for version in versions:
-        for column in flatten_for_export(version.definition, {}):
-            if column not in columns:
-                columns.append(column)
-    return columns
+    return questionnaire_answers.answer_columns(v.definition for v in versions)
 
 
 def response_rows(filters: ResponseFilter) -> tuple[list[str], list[list]]:
@@ -77,7 +72,7 @@ def response_rows(filters: ResponseFilter) -> tuple[list[str], list[list]]:
     header = FIXED_COLUMNS + answer_columns
     rows = []
     for r in responses:
-        flat = flatten_for_export(r.version.definition, r.answers or {})
+        flat = questionnaire_answers.answer_cells(r.version.definition, r.answers or {})
         item = r.service_item
         department = (
             item.department.code
