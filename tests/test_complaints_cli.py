@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from surveyapp.models.complaints import Complaint, ComplaintModel
+from surveyapp.services.complaints import active_model
 from surveyapp.services.complaints import pipeline as service
 from tests.conftest import full_answers
 
@@ -66,7 +67,7 @@ def trained(runner, labeled, tmp_path):
     assert result.exit_code == 0, result.output
     assert "cross-validated accuracy" in result.output and "macro-F1" in result.output
     yield out
-    service._cache.clear()
+    active_model.forget_loaded_model()
 
 
 def test_train_writes_model_and_card(trained, labeled):
@@ -213,7 +214,7 @@ def test_worker_waits_between_busy_rounds_and_freezes_the_model(runner, monkeypa
         return rounds.pop(0)
 
     monkeypatch.setattr(service, "work_once", work_once)
-    monkeypatch.setattr(service, "loaded_model", lambda source=None: model)
+    monkeypatch.setattr(active_model, "loaded_model", lambda source=None: model)
     freezes: list[int] = []
     monkeypatch.setattr(gc, "freeze", lambda: freezes.append(1))
 
