@@ -242,8 +242,8 @@ def test_pending_complaints_are_classified_like_new_ones(
     app,
     db,
     submit,
-    seed_model_path,
-    monkeypatch,  # noqa: F811
+    seed_model_path,  # noqa: F811
+    monkeypatch,
 ):
     """Complaints recorded while no model was active are classified later by
     the same decision as new ones: same category, routing, unit, and a case
