@@ -22,7 +22,10 @@ from surveyapp.services.fieldwork.projects import (
 )
 from surveyapp.tables.reader import FileRefused
 from surveyapp.tables.writer import FORMATS
-from surveyapp.uploads import accepts_upload
+from surveyapp.uploads import allow_uploads
+
+# Frames and transactions may be larger than other forms (FIRM_UPLOAD_MAX_BYTES).
+allow_uploads(bp, "frame", "transactions")
 
 
 def project_or_404(project_id: int, *, manager: bool = True):
@@ -106,13 +109,11 @@ def _upload(project, kind: str):
 
 
 @bp.route("/p/<int:project_id>/frame", methods=["GET", "POST"])
-@accepts_upload
 def frame(project_id: int):
     return _upload(project_or_404(project_id), "frame")
 
 
 @bp.route("/p/<int:project_id>/transactions", methods=["GET", "POST"])
-@accepts_upload
 def transactions(project_id: int):
     return _upload(project_or_404(project_id), "transactions")
 

@@ -27,7 +27,7 @@ from surveyapp.services.indices.runs import (
 )
 from surveyapp.services.questionnaires.default import DRIVERS
 from surveyapp.tables.reader import FileRefused
-from surveyapp.uploads import accepts_upload
+from surveyapp.uploads import allow_uploads
 
 # Saaty's scale as offered in the AHP form: value shown, number used.
 SAATY = [
@@ -44,6 +44,8 @@ SAATY = [
     ("1/9", 1 / 9),
 ]
 PAIRS = [(i, j) for i in range(len(DRIVERS)) for j in range(i + 1, len(DRIVERS))]
+# The volume file may be larger than the site's other forms (FIRM_UPLOAD_MAX_BYTES).
+allow_uploads(bp, "volumes_import")
 
 
 def _run_or_404(run_id: int):
@@ -226,7 +228,6 @@ def index_ahp():
 
 
 @bp.route("/volumes/import", methods=["POST"])
-@accepts_upload
 def volumes_import():
     upload = request.files.get("file")
     if upload is None or not upload.filename:

@@ -130,7 +130,7 @@ def test_only_the_handler_or_an_admin_reveals_the_phone(client, login, stored, d
     client.post(move, data={"to_state": "assigned", "assignee": "人社局"})
     client.post("/office/logout")
     login("a2", "analyst")  # a colleague who does not handle the case
-    page = client.get(f"/office/cases/{stored.id}").get_data(as_text=True)
+    page = client.get(f"/office/cases/{stored.id}?lang=en").get_data(as_text=True)
     assert "only the case" in page and "/contact" not in page
     refused = client.post(f"/office/cases/{stored.id}/contact")
     assert refused.status_code == 403
