@@ -21,6 +21,8 @@ def send_table(
     is closed once sent) as a download named `name.fmt`, never cached: an
     export may hold what a browser or proxy must not keep."""
     body = io.BytesIO(data) if isinstance(data, bytes) else data
+    size = body.seek(0, io.SEEK_END)  # a download shows its progress
+    body.seek(0)
     response = send_file(
         body,
         mimetype=mimetype or MEDIA_TYPES.get(fmt, "application/octet-stream"),
@@ -28,6 +30,7 @@ def send_table(
         download_name=f"{name}.{fmt}",
         conditional=False,
     )
+    response.content_length = size
     response.headers["Cache-Control"] = NO_STORE
     return response
 
