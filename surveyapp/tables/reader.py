@@ -196,10 +196,12 @@ def _check_size(number: int, row: Sequence, limits: Limits) -> None:
 
 
 def _decode(data: bytes) -> str:
-    if data.startswith(_UTF16_BOMS) or b"\x00" in data[:4096]:
+    if data.startswith(_UTF16_BOMS):
         raise refuse(
             _l("UTF-16 text is not read: save the file as CSV UTF-8 or as .xlsx")
         )
+    if b"\x00" in data:  # no text encoding read here has NUL bytes
+        raise refuse(_l("not a CSV or XLSX file"))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

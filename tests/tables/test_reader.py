@@ -63,6 +63,7 @@ def test_unknown_encodings_are_a_clear_error(english):
     assert "UTF-16" in _refusal(CSV.encode("utf-16"))
     assert "encoding" in _refusal("café,b\n1,2\n".encode("cp1252"))
     assert "encoding" in _refusal(bytes(range(128, 256)) * 4)
+    assert "not a CSV or XLSX" in _refusal(b"%PDF-1.7\n\x00\x01binary")
 
 
 def test_xlsx_first_sheet_with_dates_and_numbers():
