@@ -116,20 +116,48 @@ def read_table(
     required: Iterable[str] = (),
     limits: Limits = Limits(),
 ) -> Table:
-    """Read a CSV or XLSX file (told apart by its first bytes, not its name).
+    """Read a CSV or XLSX file (told apart by its first bytes, not its name)
+    whose first row names the columns.
 
     Raises FileRefused for an unreadable file, an unknown encoding, a file
     over the limits, a missing required column, a duplicate column name or a
     cell holding characters no spreadsheet can store."""
+    return _table(_cells(data, filename, limits), required)
+
+
+def read_rows(
+    data: bytes, filename: str = "", *, limits: Limits = Limits()
+) -> list[tuple[int, list[str]]]:
+    """The non-blank rows of a file without a header row (a list of codes, one
+    per line), each with its row number; read and refused as read_table."""
+    rows: list[tuple[int, list[str]]] = []
+    problems: list[Problem] = []
+    for number, raw in enumerate(_cells(data, filename, limits), start=1):
+        if any(raw):
+            cells = [unescape(cell) for cell in raw]
+            problems += _unstorable(number, dict(enumerate(cells, start=1)))
+            rows.append((number, cells))
+    if problems:
+        raise FileRefused(problems)
+    return rows
+
+
+def _cells(data: bytes, filename: str, limits: Limits) -> Iterator[list[str]]:
     if data.startswith(_OLE_MAGIC) or filename.lower().endswith(".xls"):
         raise refuse(_l("the old .xls format is not read: save the file as .xlsx"))
     if data.startswith(_ZIP_MAGIC):
-        cells = _xlsx_rows(data, limits)
-    elif filename.lower().endswith(".xlsx"):
+        return _xlsx_rows(data, limits)
+    if filename.lower().endswith(".xlsx"):
         raise refuse(_l("not a readable XLSX file"))
-    else:
-        cells = _csv_rows(data, limits)
-    return _table(cells, required, limits)
+    return _csv_rows(data, limits)
+
+
+def _unstorable(number: int, values: dict) -> list[Problem]:
+    return [
+        Problem(number, str(name), _l("contains characters that cannot be stored"))
+        for name, value in values.items()
+        if has_unstorable(value)
+    ]
 
 
 def read_table_file(
@@ -148,9 +176,7 @@ def unescape(text: str) -> str:
     return text
 
 
-def _table(
-    cells: Iterator[list[str]], required: Iterable[str], limits: Limits
-) -> Table:
+def _table(cells: Iterator[list[str]], required: Iterable[str]) -> Table:
     header_cells = next(cells, None)
     if not header_cells or not any(header_cells):
         raise refuse(_l("the file is empty"))
@@ -170,13 +196,7 @@ def _table(
         if not any(raw):
             continue
         values = {name: unescape(raw[i]) if i < len(raw) else "" for i, name in named}
-        for name, value in values.items():
-            if has_unstorable(value):
-                problems.append(
-                    Problem(
-                        number, name, _l("contains characters that cannot be stored")
-                    )
-                )
+        problems += _unstorable(number, values)
         rows.append(Row(number, values))
     if problems:
         raise FileRefused(problems)

@@ -11,7 +11,13 @@ import pytest
 from openpyxl import Workbook
 
 from surveyapp.tables import reader
-from surveyapp.tables.reader import COMMAND_LINE, FileRefused, Limits, read_table
+from surveyapp.tables.reader import (
+    COMMAND_LINE,
+    FileRefused,
+    Limits,
+    read_rows,
+    read_table,
+)
 from surveyapp.tables.writer import Sheet, table_bytes
 
 CSV = "hall_code,名称,volume\nH450900,玉林市政务服务中心,12\n\n H450981 , 北流,3\n"
@@ -212,3 +218,19 @@ def test_command_line_limits_are_larger_than_upload_limits():
     upload = Limits()
     assert COMMAND_LINE.rows > upload.rows
     assert COMMAND_LINE.unpacked_bytes > upload.unpacked_bytes
+
+
+def test_a_file_without_a_header_reads_as_numbered_rows():
+    """A queue system's list of transaction codes: one per line, or the first
+    column of a CSV or XLSX, in any encoding the reader takes."""
+    assert read_rows("B2001,2026-11-18\n\nB2002\n".encode("gbk"), "codes.csv") == [
+        (1, ["B2001", "2026-11-18"]),
+        (3, ["B2002"]),
+    ]
+    assert read_rows(_xlsx([["B2001"], [2002]]), "codes.xlsx") == [
+        (1, ["B2001"]),
+        (2, ["2002"]),
+    ]
+    with pytest.raises(FileRefused) as refused:
+        read_rows("ok\nbad\ufffe\n".encode(), "codes.csv")
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "1")]
