@@ -48,7 +48,11 @@ ifneq ($(DEMO),0)
 	$(BIN)/flask complaints classify-pending
 endif
 
+# The web workers only store responses; `flask complaints work` beside them
+# records, classifies and routes the complaints, as in docker-compose.yml.
 run: demo
+	$(BIN)/flask complaints work & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 # Chromium for the browser test comes from Debian's package; without it (or

@@ -7,7 +7,7 @@ import os
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 worker_class = "sync" if threads == 1 else "gthread"
-# Load the app (and the complaint model) once before forking, so workers share it.
+# Load the app (and jieba's dictionary) once before forking, so workers share it.
 preload_app = True
 # ... which the app factory does when COMPLAINTS_PRELOAD is on (issue 6).
 os.environ.setdefault("COMPLAINTS_PRELOAD", "1")

@@ -75,6 +75,11 @@ class Config:
     # password link (a reset, or a new account's first password) stays valid.
     CATALOGUE_UPLOAD_MAX_BYTES = _env_int("CATALOGUE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
     PASSWORD_LINK_MAX_AGE = _env_int("PASSWORD_LINK_MAX_AGE", 24 * 3600)
+    # Uploaded tables (CSV/XLSX, docs/formats.md): data rows, columns and an
+    # XLSX's unpacked size; a file past one of them is refused before it is read.
+    TABLE_MAX_ROWS = _env_int("TABLE_MAX_ROWS", 50_000)
+    TABLE_MAX_COLUMNS = _env_int("TABLE_MAX_COLUMNS", 64)
+    TABLE_MAX_UNPACKED_BYTES = _env_int("TABLE_MAX_UNPACKED_BYTES", 25 * 1024 * 1024)
     # --- Operations (issue 7): request logs, metrics, backups, retention.
     # One JSON line per request on stderr (no personal data).
     LOG_REQUESTS = os.environ.get("LOG_REQUESTS", "1") not in ("0", "false")
@@ -159,18 +164,16 @@ class Config:
     COMPLAINTS_MODEL_PATH = os.environ.get(
         "COMPLAINTS_MODEL_PATH", str(INSTANCE_DIR / "models" / "seed")
     )
-    # Load the active model and the jieba dictionary in the app factory, so that
-    # gunicorn (preload_app) forks workers that have them (gunicorn.conf.py sets 1).
+    # Load the jieba dictionary in the app factory, so that gunicorn
+    # (preload_app) forks workers that have it (gunicorn.conf.py sets 1).
+    # Complaints are classified by `flask complaints work`, never by the web.
     COMPLAINTS_PRELOAD = os.environ.get("COMPLAINTS_PRELOAD", "0") == "1"
-    # 1: a web worker classifies a new complaint right after sending the
-    # thank-you page (one machine). 0: it only stores the response and
-    # `flask complaints work` classifies in batches beside the web workers.
-    COMPLAINTS_INLINE = os.environ.get("COMPLAINTS_INLINE", "1") == "1"
     # Categories the hall's own management fixes (queues, building, IT); the
     # others go to the department running the window (or the service item's).
     COMPLAINTS_HALL_CATEGORIES = ("waiting_time", "facilities", "system_failure")
-    # 差评 follow-up: working days to fix and reply; holidays (YYYY-MM-DD, comma-
-    # separated) are skipped like weekends, make-up working weekend days count.
+    # 差评 follow-up: working days to fix and reply, from China's official
+    # calendar (chinese-calendar); CASE_HOLIDAYS (YYYY-MM-DD, comma-separated)
+    # are skipped too and CASE_EXTRA_WORKDAYS (make-up days) count.
     CASE_DEADLINE_WORKING_DAYS = _env_int("CASE_DEADLINE_WORKING_DAYS", 5)
     CASE_HOLIDAYS = _env_list("CASE_HOLIDAYS")
     CASE_EXTRA_WORKDAYS = _env_list("CASE_EXTRA_WORKDAYS")

@@ -1,4 +1,5 @@
-"""Shared complaint fixtures: one seed-trained model per session, made active."""
+"""Shared complaint fixtures: one seed-trained model per session, made active,
+and the complaints worker's round that turns stored comments into complaints."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pandas as pd
 import pytest
 
 from surveyapp.analysis.text import save_model, texts_from_frame, train
-from surveyapp.services.complaints import pipeline as complaint_service
+from surveyapp.services.complaints.active_model import forget_loaded_model
+from surveyapp.services.complaints.pipeline import work_once
 from surveyapp.services.complaints.training import SEED_CSV
 
 
@@ -27,7 +29,12 @@ def active_model(app, db, seed_model_path):
     """The seed model as the configured default; the process cache starts empty."""
     previous = app.config["COMPLAINTS_MODEL_PATH"]
     app.config["COMPLAINTS_MODEL_PATH"] = str(seed_model_path)
-    complaint_service._cache.clear()
+    forget_loaded_model()
     yield seed_model_path
     app.config["COMPLAINTS_MODEL_PATH"] = previous
-    complaint_service._cache.clear()
+    forget_loaded_model()
+
+
+def worker_round() -> int:
+    """What `flask complaints work` does each round (the one pipeline)."""
+    return work_once()

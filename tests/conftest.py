@@ -34,7 +34,7 @@ def _database_url(tmp_path_factory) -> str:
 
 class BufferedClient(FlaskClient):
     """Reads and closes every response as a real server does, so work deferred
-    to after the response (surveyapp/deferred.py) runs before the test looks."""
+    to after the response (call_on_close) runs before the test looks."""
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("buffered", True)

@@ -113,6 +113,8 @@ def test_responses_export_cli(runner, db, tmp_path):
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == 50
     assert rows[0]["hall_code"].startswith("H4509")
+    # What citizens wrote: readable by the file's owner only.
+    assert out.stat().st_mode & 0o777 == 0o600
     xlsx = tmp_path / "r.xlsx"
     result = runner.invoke(
         args=[

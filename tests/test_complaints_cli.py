@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from surveyapp.models.complaints import Complaint, ComplaintModel
+from surveyapp.services.complaints import active_model
 from surveyapp.services.complaints import pipeline as service
 from tests.conftest import full_answers
 
@@ -66,7 +67,7 @@ def trained(runner, labeled, tmp_path):
     assert result.exit_code == 0, result.output
     assert "cross-validated accuracy" in result.output and "macro-F1" in result.output
     yield out
-    service._cache.clear()
+    active_model.forget_loaded_model()
 
 
 def test_train_writes_model_and_card(trained, labeled):
@@ -213,7 +214,7 @@ def test_worker_waits_between_busy_rounds_and_freezes_the_model(runner, monkeypa
         return rounds.pop(0)
 
     monkeypatch.setattr(service, "work_once", work_once)
-    monkeypatch.setattr(service, "loaded_model", lambda source=None: model)
+    monkeypatch.setattr(active_model, "loaded_model", lambda source=None: model)
     freezes: list[int] = []
     monkeypatch.setattr(gc, "freeze", lambda: freezes.append(1))
 
@@ -222,3 +223,53 @@ def test_worker_waits_between_busy_rounds_and_freezes_the_model(runner, monkeypa
         runner.invoke(args=["complaints", "work", "--interval", "0.5"])
     assert slept == [0.5, 0.5]  # after the round of 3 and the round of 2
     assert freezes == [1]  # the same model is frozen once
+
+
+def test_exported_corrections_are_formula_safe_and_read_back(
+    runner, trained, submit, db, tmp_path
+):
+    from surveyapp.models import User
+    from surveyapp.services.complaints.training import read_labeled
+
+    assert runner.invoke(args=["complaints", "activate", str(trained)]).exit_code == 0
+    text = '=HYPERLINK("http://evil.example","排队太久了")'
+    assert submit(full_answers(1, q_complaint=text)).status_code == 303
+    assert runner.invoke(args=["complaints", "classify-pending"]).exit_code == 0
+    user = User(username="a", role="admin", password_hash="x")
+    db.session.add(user)
+    db.session.commit()
+    service.correct(db.session.scalars(select(Complaint)).one(), "waiting", user)
+    out = tmp_path / "fixes.csv"
+    assert (
+        runner.invoke(
+            args=["complaints", "export-corrections", "--out", str(out)]
+        ).exit_code
+        == 0
+    )
+    assert pd.read_csv(out)["text"].tolist() == ["'" + text]  # inert in a spreadsheet
+    assert read_labeled(out) == ([text], ["waiting"])  # and training reads the text
+
+
+def test_predict_reads_xlsx_and_writes_xlsx(runner, trained, tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    book = Workbook()
+    book.active.append(["id", "text"])
+    book.active.append([7, "排队等了三个小时"])
+    data = tmp_path / "new.xlsx"
+    book.save(data)
+    out = tmp_path / "pred.xlsx"
+    args = ["complaints", "predict", "--model", str(trained), "--data", str(data)]
+    result = runner.invoke(args=[*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(out).active.values)
+    assert rows[0] == ("id", "label", "confidence") and rows[1][:2] == ("7", "waiting")
+
+
+def test_an_unreadable_data_file_is_a_clear_error(runner, trained, tmp_path):
+    data = tmp_path / "train.csv"
+    data.write_bytes("text,label\n排队,waiting\n".encode("utf-16"))
+    result = runner.invoke(
+        args=["complaints", "evaluate", "--model", str(trained), "--data", str(data)]
+    )
+    assert result.exit_code == 2 and "UTF-16" in result.output

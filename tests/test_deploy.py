@@ -56,7 +56,14 @@ def test_a_worker_classifies_complaints_beside_the_web_instances(compose):
     # The same image and settings as the web instances, which leave it the work.
     assert _env(compose, "worker") == _env(compose, APP_SERVICES[0])
     for name in APP_SERVICES:
-        assert _env(compose, name)["COMPLAINTS_INLINE"] == "0"
+        assert "command" not in compose["services"][name]
+
+
+def test_make_run_starts_the_same_complaints_worker():
+    """One pipeline: `make run` runs the worker beside gunicorn, as compose does."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile[makefile.index("\nrun:") :].split("\n\n")[0]
+    assert "flask complaints work &" in recipe and "gunicorn" in recipe
 
 
 def test_app_instances_share_postgres_and_redis(compose):
@@ -89,6 +96,11 @@ def test_nginx_proxies_with_request_id_gzip_and_the_body_limit():
     assert re.search(r"^\s*gzip on;", conf, re.M)
     size = re.search(r"client_max_body_size (\d+)k;", conf)
     assert size and int(size.group(1)) * 1024 == Config.MAX_CONTENT_LENGTH
+    # File uploads get their own limit on their own paths.
+    upload = re.search(
+        r"location ~ \^/\(firm[^{]*\{\s*client_max_body_size (\d+)m;", conf
+    )
+    assert upload and int(upload.group(1)) * 1024**2 == Config.FIRM_UPLOAD_MAX_BYTES
     assert "location = /metrics { return 404; }" in conf
     assert "$remote_addr" not in conf and "$http_user_agent" not in conf
 

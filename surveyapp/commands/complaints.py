@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-import pandas as pd
 from flask.cli import AppGroup
 
 complaints_cli = AppGroup("complaints", help="Complaint classification and routing.")
@@ -17,18 +16,38 @@ _data = click.option(
     "data",
     required=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Labeled CSV: columns text (or title and text) and label.",
+    help="Labeled CSV or XLSX: columns text (or title and text) and label.",
 )
 
 
 def _read(path: str):
-    from surveyapp.services.complaints.pipeline import ComplaintError
     from surveyapp.services.complaints.training import read_labeled
 
+    return _readable(read_labeled, path)
+
+
+def _readable(read, path: str):
+    """read(path), or the file's problems in English as a --data error."""
+    from flask import current_app
+
+    from surveyapp.tables.reader import FileRefused
+
     try:
-        return read_labeled(path)
-    except (ComplaintError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise click.BadParameter(str(exc), param_hint="--data") from None
+        return read(path)
+    except FileRefused as exc:
+        with current_app.test_request_context(headers={"Accept-Language": "en"}):
+            message = str(exc)
+        raise click.BadParameter(message, param_hint="--data") from None
+
+
+def _write(out: str, header: list[str], rows) -> None:
+    """A CSV (or, by its name, an XLSX) through the one writer: cells that a
+    spreadsheet would run as formulas are made inert."""
+    from surveyapp.tables.writer import Sheet, write_table
+
+    fmt = "xlsx" if out.lower().endswith(".xlsx") else "csv"
+    with open(out, "wb") as handle:
+        write_table(handle, fmt, [Sheet("data", header, rows)])
 
 
 def _load(path: str):
@@ -105,30 +124,33 @@ def evaluate_command(model_path, data):
     "--data",
     required=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="CSV with a text column (or title and text); id kept if present.",
+    help="CSV or XLSX with a text column (or title and text); id kept if present.",
 )
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 def predict_command(model_path, data, out):
     """Write id (if the input has one), label and confidence per row."""
     from surveyapp.analysis.text import predict, texts_from_frame
+    from surveyapp.services.complaints.training import read_frame
 
-    frame = pd.read_csv(data)
-    if "text" not in frame.columns:
-        raise click.BadParameter("missing column text", param_hint="--data")
+    frame = _readable(read_frame, data)
     labels, confidence = predict(_load(model_path), texts_from_frame(frame))
-    result = pd.DataFrame({"label": labels, "confidence": confidence.round(4)})
+    rows = [
+        [label, round(float(c), 4)] for label, c in zip(labels, confidence, strict=True)
+    ]
+    header = ["label", "confidence"]
     if "id" in frame.columns:
-        result.insert(0, "id", frame["id"])
-    result.to_csv(out, index=False)
-    click.echo(f"{len(result)} predictions written to {out}")
+        header = ["id", *header]
+        rows = [[i, *row] for i, row in zip(frame["id"], rows, strict=True)]
+    _write(out, header, rows)
+    click.echo(f"{len(rows)} predictions written to {out}")
 
 
 @complaints_cli.command("activate")
 @click.argument("model_path", type=click.Path(exists=True, dir_okay=False))
 def activate_command(model_path):
-    """Make MODEL the one the site classifies with (workers load it when
-    restarted; until then new complaints wait for `classify-pending`)."""
-    from surveyapp.services.complaints.pipeline import register_model
+    """Make MODEL the one the site classifies with (the complaints worker
+    uses it from its next round)."""
+    from surveyapp.services.complaints.active_model import register_model
 
     record = _register(register_model, model_path)
     click.echo(
@@ -162,7 +184,10 @@ def retrain_command(data, out, activate, force):
     from flask import current_app
 
     from surveyapp.analysis.text import save_model
-    from surveyapp.services.complaints.pipeline import ComplaintError, register_model
+    from surveyapp.services.complaints.active_model import (
+        ComplaintError,
+        register_model,
+    )
     from surveyapp.services.complaints.training import retrain
 
     try:
@@ -201,21 +226,23 @@ def export_corrections_command(out):
     from surveyapp.services.complaints.pipeline import corrections_frame
 
     frame = corrections_frame()
-    frame.to_csv(out, index=False)
+    _write(out, ["text", "label"], frame.itertuples(index=False))
     click.echo(f"{len(frame)} corrections written to {out}")
 
 
 @complaints_cli.command("classify-pending")
 @click.option("--limit", type=int, help="At most this many.")
 def classify_pending_command(limit):
-    """Create complaints for stored comments and classify those still pending."""
-    from surveyapp.services.complaints.pipeline import active_source, classify_pending
+    """Record every stored comment without a complaint (any age), then classify
+    those still pending: the worker's code, over all time."""
+    from surveyapp.services.complaints.active_model import active_source
+    from surveyapp.services.complaints.pipeline import catch_up
 
     if active_source() is None:
         raise click.ClickException(
             "no active model: run `make models` or `flask complaints activate MODEL`"
         )
-    done = classify_pending(limit)
+    done = catch_up(limit)
     click.echo(f"{done} complaints classified")
 
 
@@ -229,12 +256,14 @@ def classify_pending_command(limit):
 )
 @click.option("--once", is_flag=True, help="One round, then exit.")
 def work_command(interval, once):
-    """Classify new complaints and open their cases as they arrive.
+    """The complaint pipeline: record, classify and route new complaints and
+    open their cases, as they arrive.
 
-    Run it beside the web workers when COMPLAINTS_INLINE=0 (docker-compose's
-    `worker` service): the web workers then only store responses. A new
-    model activated with `flask complaints activate` is used from the next
-    round; stopping it mid-batch loses nothing (the batch rolls back).
+    Run it beside the web workers in every set-up (`make run` starts it,
+    docker-compose runs it as the `worker` service): the web workers only
+    store responses. A new model activated with `flask complaints activate`
+    is used from the next round; stopping it mid-batch loses nothing (the
+    batch rolls back and is done again).
 
     It waits `--interval` after every round, not only after an idle one: while
     citizens submit, a round then takes a second's comments in one batch
@@ -246,7 +275,8 @@ def work_command(interval, once):
     import time
 
     from surveyapp.extensions import db
-    from surveyapp.services.complaints.pipeline import loaded_model, work_once
+    from surveyapp.services.complaints.active_model import loaded_model
+    from surveyapp.services.complaints.pipeline import work_once
 
     frozen_with = None
     while True:
@@ -255,9 +285,9 @@ def work_command(interval, once):
             model = loaded_model()
             if model is not None and model is not frozen_with:
                 # The model and jieba's dictionary are a quarter of a million
-                # long-lived objects: a full collection scanned them all
-                # (about 130 ms, half the CPU of a round). Frozen, collections
-                # skip them; a newly activated model is frozen instead.
+                # long-lived objects that every full collection would scan
+                # again; frozen, collections skip them. A newly activated
+                # model is frozen instead.
                 gc.unfreeze()
                 gc.collect()
                 gc.freeze()

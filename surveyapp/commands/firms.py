@@ -39,24 +39,16 @@ def create_firm_command(code: str, name: str) -> None:
 
 
 def _import(kind: str, project_code: str, path: Path) -> None:
+    from surveyapp.commands.files import refused
     from surveyapp.services.fieldwork import frames
+    from surveyapp.tables.reader import FileRefused
 
     project = _project(project_code)
     importer = frames.import_frame if kind == "frame" else frames.import_transactions
     try:
         count = importer(project, path.read_bytes(), path.name)
-    except frames.FileRefused as exc:
-        from flask import current_app
-
-        # The messages are translated lazily; operators read them in English.
-        with current_app.test_request_context(headers={"Accept-Language": "en"}):
-            for problem in exc.problems:
-                click.echo(
-                    f"row {problem.row}, column {problem.column or '-'}: "
-                    f"{problem.message}",
-                    err=True,
-                )
-        raise click.ClickException("file refused; nothing imported") from None
+    except FileRefused as exc:
+        raise refused(exc) from None
     click.echo(f"imported {count} {kind} rows into {project.code}")
 
 

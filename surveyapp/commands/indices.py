@@ -145,16 +145,14 @@ def supersede_command(run_id: int, new_id: int, reason: str):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def volumes_import(file: Path):
     """Import transaction volumes (CSV or XLSX; see docs): all rows or none."""
-    from surveyapp.services.indices.volumes import VolumeImportError, import_volumes
+    from surveyapp.commands.files import refused
+    from surveyapp.services.indices.volumes import import_volumes
+    from surveyapp.tables.reader import FileRefused
 
     try:
         counts = import_volumes(file.read_bytes(), file.name)
-    except VolumeImportError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise click.ClickException(
-            f"{len(exc.problems)} problem(s); nothing was imported"
-        ) from None
+    except FileRefused as exc:
+        raise refused(exc) from None
     click.echo(f"imported: {counts['created']} new, {counts['updated']} updated")
 
 

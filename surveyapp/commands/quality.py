@@ -65,17 +65,22 @@ def rescore_command(start, end, period):
 @click.option("--hall", "hall_code", required=True, help="Hall code, e.g. H450900.")
 def import_codes_command(path: Path, hall_code: str):
     """Import the transaction codes a hall's queue system printed (one per line,
-    or the first column of a CSV); only salted hashes are stored."""
+    or the first column of a CSV or XLSX); only salted hashes are stored."""
+    from surveyapp.commands.files import refused
     from surveyapp.services.organisation.catalogue import hall_by_code
     from surveyapp.services.quality.presence import import_transaction_codes
+    from surveyapp.tables.reader import COMMAND_LINE, FileRefused, read_rows
 
     hall = hall_by_code(hall_code)
     if hall is None:
         raise click.BadParameter(
             f"no hall with code {hall_code!r}", param_hint="--hall"
         )
-    text = path.read_text(encoding="utf-8-sig")
-    codes = [line.split(",")[0].strip() for line in text.splitlines() if line.strip()]
+    try:
+        rows = read_rows(path.read_bytes(), path.name, limits=COMMAND_LINE)
+    except FileRefused as exc:
+        raise refused(exc) from None
+    codes = [cells[0] for _number, cells in rows if cells and cells[0]]
     added = import_transaction_codes(hall, codes)
     click.echo(f"{added} new codes for {hall.code} ({len(codes)} lines read)")
 

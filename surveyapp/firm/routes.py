@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response as FlaskResponse
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp.analysis.sampling import sample_size
+from surveyapp.downloads import no_store, send_table
 from surveyapp.firm import bp
 from surveyapp.firm.forms import CallbackForm, PlanForm, SampleSizeForm, UploadForm
 from surveyapp.models.users import ROLE_FIRM_MANAGER
@@ -20,9 +20,12 @@ from surveyapp.services.fieldwork.projects import (
     list_projects,
     project_for_user,
 )
-from surveyapp.services.responses.exports import FORMATS
+from surveyapp.tables.reader import FileRefused
+from surveyapp.tables.writer import FORMATS
+from surveyapp.uploads import allow_uploads
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Frames and transactions may be larger than other forms (FIRM_UPLOAD_MAX_BYTES).
+allow_uploads(bp, "frame", "transactions")
 
 
 def project_or_404(project_id: int, *, manager: bool = True):
@@ -34,14 +37,6 @@ def project_or_404(project_id: int, *, manager: bool = True):
     if manager and current_user.role != ROLE_FIRM_MANAGER:
         abort(403)
     return project
-
-
-def download(data: bytes, fmt: str, name: str) -> FlaskResponse:
-    return FlaskResponse(
-        data,
-        mimetype="text/csv" if fmt == "csv" else XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
 
 
 def _fmt(fmt: str) -> str:
@@ -74,18 +69,17 @@ def project(project_id: int):
 def export_quotas(project_id: int, fmt: str):
     project = project_or_404(project_id)
     data = fieldwork.export_fill(project, _fmt(fmt))
-    return download(data, fmt, f"quotas-{project.code}-{date.today().isoformat()}")
+    return send_table(data, fmt, f"quotas-{project.code}-{date.today().isoformat()}")
 
 
 @bp.route("/templates/<kind>.<fmt>")
 def template(kind: str, fmt: str):
     if kind not in ("frame", "transactions"):
         abort(404)
-    return download(frames.template_bytes(kind, _fmt(fmt)), fmt, f"{kind}-template")
+    return send_table(frames.template_bytes(kind, _fmt(fmt)), fmt, f"{kind}-template")
 
 
 def _upload(project, kind: str):
-    request.max_content_length = current_app.config["FIRM_UPLOAD_MAX_BYTES"]
     form = UploadForm()
     problems, status = [], 200
     if form.validate_on_submit():
@@ -95,7 +89,7 @@ def _upload(project, kind: str):
         )
         try:
             count = importer(project, upload.read(), upload.filename or "")
-        except frames.FileRefused as exc:
+        except FileRefused as exc:
             problems, status = exc.problems, 400
             flash(
                 _(
@@ -182,10 +176,11 @@ def export_plan(project_id: int, fmt: str):
     plan = plans.latest_plan(project.id)
     if plan is None:
         abort(404)
-    return download(plans.export_plan(plan, _fmt(fmt)), fmt, f"plan-{project.code}")
+    return send_table(plans.export_plan(plan, _fmt(fmt)), fmt, f"plan-{project.code}")
 
 
 @bp.route("/p/<int:project_id>/callbacks", methods=["GET", "POST"])
+@no_store
 def callbacks(project_id: int):
     project = project_or_404(project_id)
     form = CallbackForm()
@@ -204,6 +199,6 @@ def callbacks(project_id: int):
                 _("The list could not be drawn: %(reason)s", reason=str(exc)), "error"
             )
         else:
-            return download(data, form.fmt.data, f"callbacks-{project.code}")
+            return send_table(data, form.fmt.data, f"callbacks-{project.code}")
     status = 400 if request.method == "POST" else 200
     return render_template("firm/callbacks.html", project=project, form=form), status

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from surveyapp.downloads import no_store, send_table
 from surveyapp.extensions import db
+from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import CASE_STATES, ROUTING_STATES, Complaint
 from surveyapp.models.complaints import ComplaintCase as Case
 from surveyapp.office import bp
+from surveyapp.services.admin.users import audit
 from surveyapp.services.complaints import cases as case_service
 from surveyapp.services.complaints import pipeline as service
+from surveyapp.services.complaints.active_model import active_source, category_labels
+from surveyapp.services.complaints.exports import export_cases
 from surveyapp.services.complaints.inbox import (
     InboxFilter,
     IndexRunError,
@@ -21,6 +28,11 @@ from surveyapp.services.complaints.inbox import (
     trend_svg_points,
 )
 from surveyapp.services.organisation.catalogue import all_halls
+from surveyapp.tables.writer import FORMATS
+
+# Comments the complaints worker has not recorded after this long mean it is
+# not running: the inbox says so.
+WORKER_LATE = timedelta(minutes=5)
 
 # Names of the seed taxonomy's categories; other label sets show their codes.
 CATEGORY_NAMES = {
@@ -66,6 +78,7 @@ def _confidence(name: str) -> float | None:
 
 
 @bp.route("/complaints")
+@no_store
 def complaints():
     args = request.args
     filters = InboxFilter(
@@ -76,17 +89,6 @@ def complaints():
         max_confidence=_confidence("max_conf"),
         routing=args.get("state") if args.get("state") in ROUTING_STATES else None,
     )
-    # Office time, not the citizen's: pending complaints are classified here
-    # (loading the model in this worker if it has not got it yet).
-    if service.active_source() is not None:
-        try:
-            service.classify_pending(limit=500)
-        except Exception:  # an unreadable model file must not hide the inbox
-            db.session.rollback()
-            current_app.logger.exception("complaints: classification failed")
-            flash(
-                _("The classification model could not be used; see the log."), "error"
-            )
     try:
         rows, total = inbox(filters)
     except IndexRunError as exc:
@@ -98,11 +100,19 @@ def complaints():
         total=total,
         filters=filters,
         halls=all_halls(),
-        labels=service.category_labels(),
+        labels=category_labels(),
         routing_states=ROUTING_STATES,
-        has_model=service.active_source() is not None,
+        has_model=active_source() is not None,
+        waiting=_worker_backlog(),
         **_names(),
     )
+
+
+def _worker_backlog() -> int:
+    """Comments of the last day not yet recorded, if the oldest has waited
+    longer than WORKER_LATE (the complaints worker is not running); else 0."""
+    count, oldest = service.waiting_since()
+    return count if oldest is not None and utcnow() - oldest > WORKER_LATE else 0
 
 
 @bp.route("/complaints/<int:complaint_id>/category", methods=["POST"])
@@ -137,12 +147,17 @@ def complaint_topics():
     )
 
 
-@bp.route("/cases")
-def cases():
+def _case_filters() -> tuple[str | None, int | None, bool]:
     state = request.args.get("state")
     state = state if state in CASE_STATES else None
-    overdue = request.args.get("overdue") == "1"
-    rows = case_service.list_cases(state, request.args.get("hall", type=int), overdue)
+    return state, request.args.get("hall", type=int), request.args.get("overdue") == "1"
+
+
+@bp.route("/cases")
+@no_store
+def cases():
+    state, hall_id, overdue = _case_filters()
+    rows = case_service.list_cases(state, hall_id, overdue)
     return render_template(
         "office/complaints/cases.html",
         rows=rows,
@@ -156,11 +171,23 @@ def cases():
     )
 
 
+@bp.route("/cases/export.<fmt>")
+@no_store
+def cases_export(fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    state, hall_id, overdue = _case_filters()
+    data = export_cases(fmt, state, hall_id, overdue)
+    audit(_me(), "export_cases", fmt, {"args": dict(request.args)}, request.remote_addr)
+    return send_table(data, fmt, f"cases-{date.today().isoformat()}")
+
+
 def _detail(case: Case, phone: str | None = None):
     return render_template(
         "office/complaints/case.html",
         case=case,
         phone=phone,
+        may_reveal=case_service.may_reveal_contact(case, _me()),
         next_states=case_service.TRANSITIONS.get(case.state, ()),
         overdue=case_service.is_overdue(case),
         **_names(),
@@ -168,6 +195,7 @@ def _detail(case: Case, phone: str | None = None):
 
 
 @bp.route("/cases/<int:case_id>")
+@no_store
 def case_detail(case_id: int):
     return _detail(db.session.get(Case, case_id) or abort(404))
 
@@ -185,6 +213,10 @@ def case_transition(case_id: int):
             reply=form.get("reply", "")[:2000],
             assignee=form.get("assignee", ""),
         )
+    except case_service.UnstorableText:
+        db.session.rollback()
+        flash(_("The text holds characters that cannot be stored."), "error")
+        return redirect(url_for("office.case_detail", case_id=case.id), 303)
     except case_service.CaseError:
         db.session.rollback()
         flash(_("This step is not possible now (a reply needs its text)."), "error")
@@ -194,10 +226,15 @@ def case_transition(case_id: int):
 
 
 @bp.route("/cases/<int:case_id>/contact", methods=["POST"])
+@no_store
 def case_contact(case_id: int):
-    """Show the citizen's phone to the case handler; each look is audited."""
+    """Show the citizen's phone to the case's handler or an admin; each look
+    is audited."""
     case = db.session.get(Case, case_id) or abort(404)
-    phone = case_service.reveal_contact(case, _me(), request.remote_addr)
+    try:
+        phone = case_service.reveal_contact(case, _me(), request.remote_addr)
+    except case_service.NotHandler:
+        abort(403)
     if phone is None:
         flash(_("The citizen left no way to reach them."), "error")
     return _detail(case, phone)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response as FlaskResponse
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp.analysis.index import METHODS
 from surveyapp.auth import admin_required
+from surveyapp.downloads import send_table
 from surveyapp.office import bp
 from surveyapp.office.index_charts import driver_chart, ranking_chart, trend_chart
 from surveyapp.services.indices import volumes as volume_service
@@ -26,6 +26,8 @@ from surveyapp.services.indices.runs import (
     supersede_run,
 )
 from surveyapp.services.questionnaires.default import DRIVERS
+from surveyapp.tables.reader import FileRefused
+from surveyapp.uploads import allow_uploads
 
 # Saaty's scale as offered in the AHP form: value shown, number used.
 SAATY = [
@@ -42,6 +44,8 @@ SAATY = [
     ("1/9", 1 / 9),
 ]
 PAIRS = [(i, j) for i in range(len(DRIVERS)) for j in range(i + 1, len(DRIVERS))]
+# The volume file may be larger than the site's other forms (FIRM_UPLOAD_MAX_BYTES).
+allow_uploads(bp, "volumes_import")
 
 
 def _run_or_404(run_id: int):
@@ -131,12 +135,8 @@ def index_run_export(run_id: int, fmt: str):
     if fmt not in FORMATS:
         abort(404)
     run = _run_or_404(run_id)
-    name = f"index-run-{run.id}-{run.period}-{run.level}.{fmt}"
-    return FlaskResponse(
-        export_run(run, fmt),
-        mimetype=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    name = f"index-run-{run.id}-{run.period}-{run.level}"
+    return send_table(export_run(run, fmt), fmt, name, MEDIA_TYPES[fmt])
 
 
 @bp.route("/indices/<int:run_id>/publish", methods=["POST"])
@@ -235,7 +235,7 @@ def volumes_import():
         return redirect(url_for("office.index_runs"))
     try:
         counts = volume_service.import_volumes(upload.read(), upload.filename)
-    except volume_service.VolumeImportError as exc:
+    except FileRefused as exc:
         return render_template(
             "office/indices/volume_errors.html",
             problems=exc.problems,
@@ -256,10 +256,4 @@ def volumes_import():
 def volumes_template(fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    return FlaskResponse(
-        volume_service.template(fmt),
-        mimetype=MEDIA_TYPES[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="volumes-template.{fmt}"'
-        },
-    )
+    return send_table(volume_service.template(fmt), fmt, "volumes-template")

@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from surveyapp.downloads import no_store, send_table
 from surveyapp.extensions import limiter
 from surveyapp.office import bp
 from surveyapp.office.forms import LoginForm, filters_from_args
@@ -118,6 +119,7 @@ def poster(code: str):
 
 
 @bp.route("/responses")
+@no_store
 def responses():
     filters = filters_from_args(request.args)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
@@ -141,6 +143,7 @@ def _page_url(endpoint: str, page: int) -> str:
 
 
 @bp.route("/responses/export.<fmt>")
+@no_store
 def export(fmt: str):
     if fmt not in FORMATS:
         abort(404)
@@ -153,14 +156,4 @@ def export(fmt: str):
         {"args": dict(request.args)},
         request.remote_addr,
     )
-    mimetype = (
-        "text/csv"
-        if fmt == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    name = f"responses-{date.today().isoformat()}.{fmt}"
-    return FlaskResponse(
-        data,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return send_table(data, fmt, f"responses-{date.today().isoformat()}")

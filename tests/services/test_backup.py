@@ -131,6 +131,20 @@ def test_restore_refuses_files_that_are_not_backups(live_app, tmp_path):
     assert len(_responses(live_app)) == 12
 
 
+def test_backups_are_readable_by_their_owner_only(live_app, tmp_path):
+    """A backup holds every answer and encrypted phone: 0600 in a 0700
+    directory, whatever the process's umask."""
+    out = tmp_path / "private" / "backups"
+    previous = os.umask(0)
+    try:
+        backup = create_backup(live_app.config["SQLALCHEMY_DATABASE_URI"], out)
+    finally:
+        os.umask(previous)
+    assert backup.stat().st_mode & 0o777 == 0o600
+    assert out.stat().st_mode & 0o777 == 0o700
+    assert list(out.glob("*.partial")) == []
+
+
 def test_backup_errors_are_clear(tmp_path, monkeypatch):
     with pytest.raises(BackupError, match="in-memory"):
         create_backup("sqlite://", tmp_path)

@@ -1,4 +1,6 @@
-"""Complaints on store: pending without a loaded model, classified, routed, corrected."""
+"""The complaint pipeline: the web request stores the response only; the
+worker's round records the complaint (pending without a model), classifies,
+routes and opens its case; a person corrects."""
 
 from __future__ import annotations
 
@@ -7,11 +9,16 @@ from sqlalchemy import select
 
 from surveyapp.models import Response, User
 from surveyapp.models.complaints import Complaint, ComplaintCase, ComplaintModel
+from surveyapp.services.complaints import active_model as models
 from surveyapp.services.complaints import pipeline as service
 from surveyapp.services.complaints.inbox import InboxFilter, inbox, topics
 
 # Fixtures shared with the other complaint tests.
-from tests.complaint_helpers import active_model, seed_model_path  # noqa: F401
+from tests.complaint_helpers import (  # noqa: F401
+    active_model,
+    seed_model_path,
+    worker_round,
+)
 from tests.conftest import full_answers
 
 WAITING = "在不动产登记窗口排队等了三个多小时，取号机叫号太慢了"
@@ -27,8 +34,9 @@ def _only(db, model):
     return db.session.scalars(select(model)).one()
 
 
-def test_without_a_loaded_model_the_complaint_waits_and_a_case_opens(db, submit):
+def test_without_a_model_the_complaint_waits_and_a_case_opens(db, submit):
     _complain(submit)
+    assert worker_round() == 1
     complaint = _only(db, Complaint)
     assert complaint.routing == "pending" and complaint.category is None
     assert complaint.text == WAITING
@@ -39,11 +47,13 @@ def test_without_a_loaded_model_the_complaint_waits_and_a_case_opens(db, submit)
 
 
 @pytest.mark.usefixtures("active_model")
-def test_request_path_never_loads_the_model(db, submit):
+def test_the_web_request_stores_the_response_only(db, submit):
+    assert models.load_active_model() is not None  # even with a model loaded ...
     _complain(submit)
-    assert _only(db, Complaint).routing == "pending"
-    assert service.loaded_model() is None
-    assert service.classify_pending() == 1
+    # ... the citizen's request recorded, classified and opened nothing.
+    assert db.session.scalars(select(Complaint)).all() == []
+    assert db.session.scalars(select(ComplaintCase)).all() == []
+    assert worker_round() == 1
     complaint = _only(db, Complaint)
     assert complaint.routing in ("routed", "needs_person")
     assert complaint.category == "waiting_time"
@@ -51,9 +61,9 @@ def test_request_path_never_loads_the_model(db, submit):
 
 
 @pytest.mark.usefixtures("active_model")
-def test_loaded_model_classifies_right_after_the_response(db, submit):
-    assert service.load_active_model() is not None
+def test_the_worker_classifies_and_routes_with_the_case(db, submit):
     _complain(submit, ATTITUDE)
+    worker_round()
     complaint = _only(db, Complaint)
     assert complaint.category == "staff_attitude"
     assert complaint.classified_at is not None
@@ -66,6 +76,7 @@ def test_loaded_model_classifies_right_after_the_response(db, submit):
 
 def test_good_rating_without_text_is_not_a_complaint(db, submit):
     assert submit(full_answers(5)).status_code == 303
+    assert worker_round() == 0
     assert db.session.scalars(select(Complaint)).all() == []
 
 
@@ -80,6 +91,7 @@ def test_hall_level_categories_go_to_the_hall(db, submit, app):
 @pytest.mark.usefixtures("active_model")
 def test_correction_routes_and_becomes_training_data(db, submit):
     _complain(submit, "收费标准不清楚，多收了二十元工本费")
+    worker_round()
     complaint = _only(db, Complaint)
     user = User(username="ana", role="analyst", password_hash="x")
     db.session.add(user)
@@ -108,34 +120,34 @@ def test_classify_pending_creates_complaints_for_demo_data(demo):
         select(Response.id).where(Response.comment != "")
     ).all()
     assert commented
-    assert service.classify_pending() == len(commented)
+    assert service.catch_up() == len(commented)
     rows = demo.session.scalars(select(Complaint)).all()
     assert len(rows) == len(commented)
     assert all(c.routing != "pending" for c in rows)
     # Demo comments come with bad ratings: each is a case.
     assert len(demo.session.scalars(select(ComplaintCase)).all()) == len(rows)
-    assert service.classify_pending() == 0
+    assert service.catch_up() == 0
 
 
 def test_activating_keeps_one_active_model(db, seed_model_path):  # noqa: F811
-    first = service.register_model(seed_model_path, activate=True)
+    first = models.register_model(seed_model_path, activate=True)
     assert first.active and first.labels and first.version
-    assert service.active_source().record_id == first.id
+    assert models.active_source().record_id == first.id
     copy = seed_model_path.parent / "copy"
     copy.write_bytes(seed_model_path.read_bytes())
     copy.with_suffix(".json").write_bytes(
         seed_model_path.with_suffix(".json").read_bytes()
     )
-    second = service.register_model(copy, activate=True)
+    second = models.register_model(copy, activate=True)
     active = db.session.scalars(select(ComplaintModel).where(ComplaintModel.active))
     assert [m.id for m in active] == [second.id]
 
 
 @pytest.mark.usefixtures("active_model")
 def test_inbox_filters_and_topics(db, submit):
-    service.load_active_model()
     _complain(submit, WAITING)
     _complain(submit, ATTITUDE)
+    worker_round()
     rows, total = inbox(InboxFilter())
     assert total == 2
     rows, total = inbox(InboxFilter(category="staff_attitude"))
@@ -150,48 +162,41 @@ def test_inbox_filters_and_topics(db, submit):
     assert "排队" in words or "叫号" in words
 
 
-def test_app_factory_preloads_only_when_configured(app, seed_model_path):  # noqa: F811
+def test_app_factory_preloads_the_tokenizer_never_the_model(
+    app,
+    seed_model_path,  # noqa: F811
+    monkeypatch,
+):
+    """gunicorn preloads jieba for the office's pages; web workers never
+    classify, so they never hold the model."""
     from surveyapp import create_app
 
+    warmed: list[int] = []
+    monkeypatch.setattr(models, "warm_up", lambda: warmed.append(1))
     config = {
         "ENV_NAME": "testing",
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "COMPLAINTS_MODEL_PATH": str(seed_model_path),
     }
-    service._cache.clear()
+    models.forget_loaded_model()
     create_app(config)
-    assert not service._cache
-    try:
-        preloaded = create_app({**config, "COMPLAINTS_PRELOAD": True})
-        with preloaded.app_context():
-            from surveyapp.extensions import db
-
-            # gunicorn forks next: no pooled connection may be inherited.
-            assert db.engine.pool.checkedin() == 0
-            assert service.loaded_model() is not None
-    finally:
-        service._cache.clear()
+    assert warmed == []
+    preloaded = create_app({**config, "COMPLAINTS_PRELOAD": True})
+    assert warmed == [1]
+    with preloaded.app_context():
+        assert models.loaded_model() is None
 
 
-@pytest.fixture()
-def worker_mode(app):
-    app.config["COMPLAINTS_INLINE"] = False
-    yield
-    app.config["COMPLAINTS_INLINE"] = True
-
-
-@pytest.mark.usefixtures("active_model", "worker_mode")
-def test_worker_mode_leaves_classification_to_the_worker(db, submit, runner):
+@pytest.mark.usefixtures("active_model")
+def test_worker_rounds_record_each_comment_once(db, submit, runner):
     from datetime import timedelta
 
     from surveyapp.models.base import utcnow
 
-    assert service.load_active_model() is not None  # even with a model loaded ...
     _complain(submit, ATTITUDE)
     _complain(submit, WAITING, overall=2)
-    # ... the web request stored the responses only.
     assert db.session.scalars(select(Complaint)).all() == []
-    assert service.work_once() == 2
+    assert worker_round() == 2
     rows = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
     assert [c.category for c in rows] == ["staff_attitude", "waiting_time"]
     # Each bad rating is a case, routed with its complaint.
@@ -199,16 +204,16 @@ def test_worker_mode_leaves_classification_to_the_worker(db, submit, runner):
     for case, complaint in zip(cases.all(), rows, strict=True):
         assert case.complaint_id == complaint.id
         assert case.department_id == complaint.department_id
-    assert service.work_once() == 0  # nothing twice
+    assert worker_round() == 0  # nothing twice
     # Comments older than the look-back are left to `classify-pending`.
     _complain(submit, WAITING)
     old = db.session.scalars(select(Response).order_by(Response.id.desc())).first()
     old.submitted_at = utcnow() - timedelta(days=3)
     db.session.commit()
-    assert service.work_once() == 0
+    assert worker_round() == 0
     result = runner.invoke(args=["complaints", "work", "--once"])
     assert result.exit_code == 0 and "0 complaints" in result.output
-    assert service.classify_pending() == 1
+    assert service.catch_up() == 1
 
 
 def _recorded(db) -> list[tuple]:
@@ -219,10 +224,7 @@ def _recorded(db) -> list[tuple]:
         rows.append(
             (
                 c.response_id,
-                c.hall_id,
-                c.submitted_at,
                 c.category,
-                round(c.confidence, 9),
                 c.routing,
                 c.department_id,
                 c.model_id,
@@ -236,34 +238,39 @@ def _recorded(db) -> list[tuple]:
     return rows
 
 
-@pytest.mark.usefixtures("active_model")
-def test_worker_batches_record_what_the_request_path_records(
-    app, db, submit, monkeypatch
+def test_pending_complaints_are_classified_like_new_ones(
+    app,
+    db,
+    submit,
+    seed_model_path,  # noqa: F811
+    monkeypatch,
 ):
-    """The worker writes its batches with multi-row INSERTs; what it records
-    must equal what record_complaint records one at a time with the ORM."""
-    assert service.load_active_model() is not None
-    # So that some complaints open no case.
-    monkeypatch.setitem(app.config, "CASE_MAX_OVERALL", 1)
+    """Complaints recorded while no model was active are classified later by
+    the same decision as new ones: same category, routing, unit, and a case
+    still `new` follows its complaint."""
+    monkeypatch.setitem(app.config, "CASE_MAX_OVERALL", 1)  # some open no case
     for text, overall in ((WAITING, 1), (ATTITUDE, 2), (WAITING, 2), (ATTITUDE, 1)):
         _complain(submit, text, overall=overall)
-    inline = _recorded(db)
-    assert [r[10] is not None for r in inline] == [True, False, False, True]
-    for complaint in db.session.scalars(select(Complaint)):
-        db.session.delete(complaint)  # its case and events go with it
-    db.session.commit()
-    assert db.session.scalars(select(ComplaintCase)).all() == []
+    assert worker_round() == 4  # no model yet: recorded pending
+    assert {c.routing for c in db.session.scalars(select(Complaint))} == {"pending"}
+    monkeypatch.setitem(app.config, "COMPLAINTS_MODEL_PATH", str(seed_model_path))
+    models.forget_loaded_model()
+    try:
+        assert worker_round() == 0  # nothing new; the pending ones classified
+        later = _recorded(db)
+        for complaint in db.session.scalars(select(Complaint)):
+            db.session.delete(complaint)  # its case and events go with it
+        db.session.commit()
+        assert worker_round() == 4  # recorded anew, classified at once
+        db.session.expire_all()
+        assert _recorded(db) == later
+    finally:
+        models.forget_loaded_model()
+    assert [r[7] is not None for r in later] == [True, False, False, True]
+    assert all(r[2] in ("routed", "needs_person") for r in later)
 
-    model, source = service.load_active_model(), service.active_source()
-    # Batches of 3: one full batch and one short one.
-    assert service.create_missing(classify_with=(model, source), batch=3) == 4
-    db.session.expire_all()
-    assert _recorded(db) == inline
-    assert service.create_missing(classify_with=(model, source), batch=3) == 0
 
-
-@pytest.mark.usefixtures("worker_mode")
-def test_worker_without_a_model_keeps_complaints_pending(db, submit, runner):
+def test_without_a_model_cases_open_all_the_same(db, submit, runner):
     _complain(submit)
     result = runner.invoke(args=["complaints", "work", "--once"])
     assert result.exit_code == 0, result.output
@@ -271,3 +278,16 @@ def test_worker_without_a_model_keeps_complaints_pending(db, submit, runner):
     complaint = _only(db, Complaint)
     assert complaint.routing == "pending"
     assert _only(db, ComplaintCase).complaint_id == complaint.id
+
+
+def test_record_after_leaves_the_web_request_alone(db, submit):
+    """The views' hook does nothing in the web process (kept so they need no
+    change): only the worker writes complaints."""
+    _complain(submit)
+    stored = db.session.scalars(select(Response)).one()
+    assert service.record_after(object(), stored) is None
+    assert db.session.scalars(select(Complaint)).all() == []
+    count, oldest = service.waiting_since()
+    assert count == 1 and oldest == stored.submitted_at
+    worker_round()
+    assert service.waiting_since() == (0, None)

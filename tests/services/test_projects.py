@@ -194,9 +194,11 @@ def test_transactions_callback_list_is_systematic_and_audited(demo, make_user):
     assert len(positions) == 5 and len(set(positions)) == 5
     assert {b - a for a, b in zip(positions, positions[1:], strict=False)} == {4}
     manager = make_user("m1", "firm_manager", firm=project.firm)
-    data = frames.export_callbacks(project, 5, "csv", manager, seed=7)
-    text = data.decode("utf-8-sig")
+    with frames.export_callbacks(project, 5, "csv", manager, seed=7) as data:
+        text = data.read().decode("utf-8-sig")
     assert "13800138" in text and len(text.strip().splitlines()) == 6
+    # Uploaded naive times are local (Asia/Shanghai) and come back so.
+    assert "2026-10-" in text and "T09:00:00+08:00" in text
     log = db_rows(AuditLog)[-1]
     assert log.action == "export_callbacks" and log.detail["seed"] == 7
     bad = _csv("hall_code,service_item_code,occurred_at,phone", "H450900,x,soon,123")

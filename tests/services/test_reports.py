@@ -9,6 +9,7 @@ from sqlalchemy import select
 from surveyapp.models.complaints import ComplaintCase
 from surveyapp.services.complaints import cases
 from surveyapp.services.responses.summaries import ResponseFilter, hall_summaries
+from tests.complaint_helpers import worker_round
 from tests.conftest import full_answers
 
 
@@ -21,6 +22,7 @@ def test_case_rates_follow_the_report_filters(db, submit):
     assert submit(full_answers(1, q_complaint="材料被退回三次")).status_code == 303
     assert submit(full_answers(2, q_complaint="大厅空调坏了没人修")).status_code == 303
     assert submit(full_answers(5)).status_code == 303
+    worker_round()  # the complaints worker opens the cases
     late, fixed = db.session.scalars(select(ComplaintCase).order_by("id")).all()
     cases.transition(fixed, "assigned", None)
     cases.transition(fixed, "replied", None, reply="已修好", now=fixed.opened_at)

@@ -9,12 +9,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from surveyapp.models import TransactionVolume
-from surveyapp.services.indices.volumes import (
-    VolumeImportError,
-    import_volumes,
-    parse_volumes,
-    template,
-)
+from surveyapp.services.indices.volumes import import_volumes, parse_volumes, template
+from surveyapp.tables.reader import FileRefused
 
 HEADER = "hall_code,service_item_code,month,count\n"
 
@@ -36,7 +32,14 @@ def test_reimport_replaces_counts(demo):
     assert (row.count, row.source, row.service_item_id) == (250, "b.csv", None)
 
 
-def test_bad_file_refused_with_row_and_column(demo):
+@pytest.fixture()
+def english(app):
+    """Messages are translated when shown: show them in English."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        yield
+
+
+def test_bad_file_refused_with_row_and_column(demo, english):
     content = (
         HEADER
         + "H450900,S450900-hf-loan,2026-07,10\n"  # fine, but not imported
@@ -47,7 +50,7 @@ def test_bad_file_refused_with_row_and_column(demo):
         + "H450900,,2026-09,1.5\n"
         + "H450900,S450900-hf-loan,2026-07,11\n"
     ).encode()
-    with pytest.raises(VolumeImportError) as info:
+    with pytest.raises(FileRefused) as info:
         import_volumes(content, "bad.csv")
     where = [(p.row, p.column) for p in info.value.problems]
     assert where == [
@@ -58,19 +61,24 @@ def test_bad_file_refused_with_row_and_column(demo):
         (7, "count"),
         (8, "service_item_code"),
     ]
-    assert "duplicate of row 2" in info.value.problems[-1].message
+    assert str(info.value.problems[-1].message) == "duplicate of row 2"
     assert _count(demo) == 0
 
 
-def test_missing_columns_and_bad_files(demo):
-    with pytest.raises(VolumeImportError, match="column missing"):
+def test_missing_columns_and_bad_files(demo, english):
+    with pytest.raises(FileRefused, match="missing column"):
         parse_volumes(b"hall,month,count\nH450900,2026-07,1\n", "x.csv")
-    with pytest.raises(VolumeImportError, match="UTF-8"):
-        parse_volumes("hall_code\n玉林".encode("gbk"), "x.csv")
-    with pytest.raises(VolumeImportError, match="XLSX"):
+    with pytest.raises(FileRefused, match="UTF-16"):
+        parse_volumes((HEADER + "H450900,,2026-07,1\n").encode("utf-16"), "x.csv")
+    with pytest.raises(FileRefused, match="XLSX"):
         parse_volumes(b"not a zip", "x.xlsx")
-    with pytest.raises(VolumeImportError, match="no data"):
+    with pytest.raises(FileRefused, match="no data"):
         parse_volumes(HEADER.encode(), "x.csv")
+
+
+def test_gbk_csv_from_chinese_excel_is_read(demo):
+    content = (HEADER + "H450900,,2026-07,120\n").encode("gbk")
+    assert import_volumes(content, "玉林.csv") == {"created": 1, "updated": 0}
 
 
 def test_xlsx_with_dates_and_numbers(demo):

@@ -9,7 +9,11 @@ from surveyapp.models import AuditLog
 from surveyapp.models.complaints import Complaint, ComplaintCase
 
 # Fixtures shared with the other complaint tests.
-from tests.complaint_helpers import active_model, seed_model_path  # noqa: F401
+from tests.complaint_helpers import (  # noqa: F401
+    active_model,
+    seed_model_path,
+    worker_round,
+)
 from tests.conftest import full_answers
 from tests.firm_factories import firm
 
@@ -29,6 +33,7 @@ def stored(db, submit):
         1, q_complaint=TEXT, phone="13800138000", contact_consent="y"
     )
     assert submit(answers).status_code == 303
+    worker_round()
     return db.session.scalars(select(ComplaintCase)).one()
 
 
@@ -55,10 +60,16 @@ def test_firm_roles_are_refused(client, login, stored, role):
 
 @pytest.mark.usefixtures("active_model")
 @pytest.mark.parametrize("role", ["admin", "analyst"])
-def test_office_sees_the_inbox_and_classifies_pending(client, login, stored, role, db):
+def test_office_sees_the_inbox_and_personal_pages_are_never_cached(
+    client, login, stored, role, db
+):
     login("o1", role)
+    worker_round()  # the worker classifies the pending complaint
     for path in PAGES:
-        assert client.get(path).status_code == 200, path
+        response = client.get(path)
+        assert response.status_code == 200, path
+        if "topics" not in path:
+            assert response.headers["Cache-Control"] == "no-store", path
     html = client.get("/office/complaints").get_data(as_text=True)
     assert TEXT in html
     complaint = db.session.scalars(select(Complaint)).one()
@@ -77,7 +88,7 @@ def test_bad_period_is_explained(client, login, stored):
 @pytest.mark.usefixtures("active_model")
 def test_one_tap_correction(client, login, stored, db):
     login()
-    client.get("/office/complaints")  # classifies the pending complaint
+    worker_round()  # classifies the pending complaint
     url = f"/office/complaints/{stored.complaint_id}/category"
     assert client.post(url, data={"category": "conduct"}).status_code == 303
     complaint = db.session.get(Complaint, stored.complaint_id)
@@ -90,8 +101,10 @@ def test_one_tap_correction(client, login, stored, db):
 
 def test_case_detail_steps_and_audited_phone(client, login, stored, db):
     login()
-    page = client.get(f"/office/cases/{stored.id}").get_data(as_text=True)
-    assert TEXT in page and "13800138000" not in page
+    page = client.get(f"/office/cases/{stored.id}")
+    assert page.headers["Cache-Control"] == "no-store"
+    assert TEXT in page.get_data(as_text=True)
+    assert "13800138000" not in page.get_data(as_text=True)
     move = f"/office/cases/{stored.id}/move"
     assert client.post(move, data={"to_state": "closed"}).status_code == 303
     assert (
@@ -104,7 +117,63 @@ def test_case_detail_steps_and_audited_phone(client, login, stored, db):
     db.session.refresh(stored)
     assert stored.state == "assigned"
     shown = client.post(f"/office/cases/{stored.id}/contact")
+    assert shown.headers["Cache-Control"] == "no-store"
     assert "13800138000" in shown.get_data(as_text=True)
     assert (
         "complaints.reveal_phone" in db.session.scalars(select(AuditLog.action)).all()
+    )
+
+
+def test_only_the_handler_or_an_admin_reveals_the_phone(client, login, stored, db):
+    login("a1", "analyst")
+    move = f"/office/cases/{stored.id}/move"
+    client.post(move, data={"to_state": "assigned", "assignee": "人社局"})
+    client.post("/office/logout")
+    login("a2", "analyst")  # a colleague who does not handle the case
+    page = client.get(f"/office/cases/{stored.id}?lang=en").get_data(as_text=True)
+    assert "only the case" in page and "/contact" not in page
+    refused = client.post(f"/office/cases/{stored.id}/contact")
+    assert refused.status_code == 403
+    assert "13800138000" not in refused.get_data(as_text=True)
+    assert (
+        db.session.scalars(select(AuditLog.action))
+        .all()
+        .count("complaints.reveal_phone")
+        == 0
+    )
+    client.post("/office/logout")
+    again = {"username": "a1", "password": "correct horse battery"}
+    assert client.post("/office/login", data=again).status_code == 302
+    assert "13800138000" in client.post(f"/office/cases/{stored.id}/contact").get_data(
+        as_text=True
+    )
+
+
+def test_case_notes_that_cannot_be_stored_are_refused(client, login, stored, db):
+    login()
+    move = f"/office/cases/{stored.id}/move"
+    data = {"to_state": "assigned", "assignee": "李", "note": "坏\x01字"}
+    assert client.post(move, data=data).status_code == 303
+    db.session.refresh(stored)
+    assert stored.state == "new"
+
+
+def test_inbox_says_when_the_worker_is_not_running(client, login, submit, db):
+    from datetime import timedelta
+
+    from surveyapp.models import Response
+    from surveyapp.models.base import utcnow
+
+    login()
+    assert submit(full_answers(1, q_complaint=TEXT)).status_code == 303
+    fresh = client.get("/office/complaints?lang=en").get_data(as_text=True)
+    assert "complaints worker" not in fresh  # just stored: the worker has time
+    response = db.session.scalars(select(Response)).one()
+    response.submitted_at = utcnow() - timedelta(minutes=30)
+    db.session.commit()
+    late = client.get("/office/complaints?lang=en").get_data(as_text=True)
+    assert "complaints worker" in late
+    worker_round()
+    assert "complaints worker" not in client.get("/office/complaints").get_data(
+        as_text=True
     )

@@ -125,6 +125,9 @@ def test_summary_shows_case_follow_up_per_hall(client, db, login, submit):
 
     assert submit(full_answers(1, q_complaint="材料被退回三次")).status_code == 303
     assert submit(full_answers(2, q_complaint="大厅空调坏了没人修")).status_code == 303
+    from tests.complaint_helpers import worker_round
+
+    worker_round()  # the complaints worker opens the cases
     late, fixed = db.session.scalars(select(ComplaintCase).order_by("id")).all()
     late.due_at = utcnow() - timedelta(hours=1)  # still new, past its deadline
     cases.transition(fixed, "assigned", None)

@@ -12,6 +12,9 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 
 SQLITE_SUFFIX = ".sqlite3"
+# A backup holds every citizen's answers and encrypted phone: its owner only.
+FILE_MODE = 0o600
+DIR_MODE = 0o700
 PG_SUFFIX = ".pgdump"
 _PG_MAGIC = b"PGDMP"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -42,10 +45,15 @@ def create_backup(
     """Write a consistent copy of the database to a new timestamped file in
     `out_dir` while the app keeps running. Returns its path."""
     kind = database_kind(database_url)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     target = out_dir / backup_name(kind, label=label)
     partial = target.with_name(target.name + ".partial")
     try:
+        # Created empty with the owner-only mode before anything is written:
+        # SQLite and pg_dump write into it and keep its mode (never 0644 for a
+        # moment, whatever the umask).
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+        os.chmod(partial, FILE_MODE)
         if kind == "sqlite":
             _sqlite_copy(_sqlite_path(database_url, must_exist=True), partial)
         else:

@@ -14,6 +14,11 @@ from surveyapp.extensions import db
 from surveyapp.models import User
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import CaseEvent, Complaint, ComplaintCase
+from surveyapp.models.users import ROLE_ADMIN, ROLE_ANALYST
+from surveyapp.security import decrypt_text
+from surveyapp.services.admin.users import audit
+from surveyapp.services.complaints.workdays import add_working_days
+from surveyapp.tables.cells import has_unstorable
 
 # Allowed moves. A citizen may appeal a reply or a closed case; an appeal goes
 # back to the unit (assigned or being fixed) or is answered again.
@@ -32,21 +37,8 @@ class CaseError(ValueError):
     """A transition that is not allowed, or a reply without text."""
 
 
-def add_working_days(
-    start: date,
-    days: int,
-    holidays: Iterable[date] = (),
-    extra_workdays: Iterable[date] = (),
-) -> date:
-    """The day `days` working days after `start` (weekends and holidays skipped;
-    extra_workdays are weekend days worked in lieu, 调休)."""
-    off, on = set(holidays), set(extra_workdays)
-    day, left = start, days
-    while left > 0:
-        day += timedelta(days=1)
-        if day in on or (day.weekday() < 5 and day not in off):
-            left -= 1
-    return day
+class UnstorableText(CaseError):
+    """A note, reply or name holds characters no export could store."""
 
 
 def _dates(values: Iterable[str]) -> list[date]:
@@ -54,7 +46,9 @@ def _dates(values: Iterable[str]) -> list[date]:
 
 
 def deadline(opened_at: datetime) -> datetime:
-    """End of the local day N working days after opening, as naive UTC."""
+    """End of the local day N working days after opening, as naive UTC.
+    Working days follow China's official calendar (workdays.py);
+    CASE_HOLIDAYS and CASE_EXTRA_WORKDAYS override it day by day."""
     config = current_app.config
     tz = ZoneInfo(config.get("TIMEZONE", "Asia/Shanghai"))
     local_day = opened_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
@@ -76,22 +70,6 @@ def case_values(overall: int | None, submitted_at: datetime | None) -> dict | No
         return None
     opened = submitted_at or utcnow()
     return {"opened_at": opened, "due_at": deadline(opened)}
-
-
-def maybe_open_case(complaint: Complaint) -> ComplaintCase | None:
-    """Open the complaint's case if its rating calls for one (case_values)."""
-    values = case_values(complaint.response.overall, complaint.submitted_at)
-    if values is None:
-        return None
-    case = ComplaintCase(
-        complaint=complaint,
-        hall_id=complaint.hall_id,
-        department_id=complaint.department_id,
-        **values,
-    )
-    case.events.append(CaseEvent(to_state="new", created_at=values["opened_at"]))
-    db.session.add(case)
-    return case
 
 
 def follow_routing(complaint: Complaint) -> None:
@@ -116,6 +94,8 @@ def transition(
         raise CaseError(f"a case cannot go from {case.state} to {to_state}")
     now = now or utcnow()
     note, reply = (note or "").strip(), (reply or "").strip()
+    if any(has_unstorable(text) for text in (note, reply, assignee or "")):
+        raise UnstorableText("the text holds characters that cannot be stored")
     if to_state == "replied":
         if not reply:
             raise CaseError("a reply needs its text")
@@ -224,13 +204,48 @@ def list_cases(
     return list(db.session.scalars(query.limit(1000)))
 
 
+def handler_id(case: ComplaintCase) -> int | None:
+    """The case's handler: the office user it is assigned to.
+
+    Cases are assigned to a person, not to a user account of a department, so
+    the handler is the office user whose username is the case's "assigned to"
+    name; when that names no user (a department official), it is the user
+    who recorded the latest assignment. A case not yet assigned has none."""
+    assigned = [e for e in case.events if e.to_state == "assigned"]
+    if not assigned:
+        return None
+    name = (case.assignee or "").strip()
+    if name:
+        named = db.session.scalar(
+            select(User.id).where(
+                User.username == name,
+                User.active.is_(True),
+                User.role.in_((ROLE_ADMIN, ROLE_ANALYST)),
+            )
+        )
+        if named is not None:
+            return named
+    return assigned[-1].user_id
+
+
+def may_reveal_contact(case: ComplaintCase, user: User) -> bool:
+    """Admins, and the case's handler (handler_id), may see the citizen's phone."""
+    return user.role == ROLE_ADMIN or (
+        user.id is not None and user.id == handler_id(case)
+    )
+
+
+class NotHandler(PermissionError):
+    """The user is neither an admin nor the case's handler."""
+
+
 def reveal_contact(
     case: ComplaintCase, user: User, client_address: str | None = None
 ) -> str | None:
-    """The citizen's phone for the case handler (only with consent); audited."""
-    from surveyapp.security import decrypt_text
-    from surveyapp.services.admin.users import audit
-
+    """The citizen's phone (only with their consent) for the case's handler or
+    an admin; raises NotHandler for anyone else. Each look is audited."""
+    if not may_reveal_contact(case, user):
+        raise NotHandler(f"user {user.id} does not handle case {case.id}")
     response = case.complaint.response
     if not (response.contact_consent and response.phone_encrypted):
         return None

@@ -1,254 +1,57 @@
-"""Complaints: the active model (loaded once per process), classification, routing."""
+"""The one complaint pipeline: stored comments become complaints, classified,
+routed and, for a bad rating, opened as cases.
+
+The web request only stores the citizen's response. `flask complaints work`
+(the complaints worker, beside the web workers in every set-up: `make run`
+starts it, docker-compose runs it as the `worker` service) takes the new
+comments in batches: it classifies them with the model it holds, works out
+each complaint's unit and each case's dates, and writes them with a few
+multi-row statements and one commit. Complaints stored while no model was
+active wait as `pending` and are classified by the same code once one is.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pandas as pd
 from flask import current_app
-from sqlalchemy import exists, insert, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, func, insert, select, update
 
-from surveyapp.analysis.text import TrainedModel, load_model, predict, warm_up
-from surveyapp.analysis.text.model_card import card_path
+from surveyapp.analysis.text import TrainedModel, predict
 from surveyapp.extensions import db
 from surveyapp.models import Response, ServiceItem, User, Window
 from surveyapp.models.base import utcnow
-from surveyapp.models.complaints import (
-    CaseEvent,
-    Complaint,
-    ComplaintCase,
-    ComplaintModel,
+from surveyapp.models.complaints import CaseEvent, Complaint, ComplaintCase
+from surveyapp.services.complaints.active_model import (
+    ComplaintError,
+    ModelSource,
+    active_source,
+    category_labels,
+    load_active_model,
+    model_version,
+    preload,
 )
+from surveyapp.services.complaints.cases import case_values, follow_routing
+
+__all__ = [
+    "ComplaintError",
+    "catch_up",
+    "classify_pending",
+    "correct",
+    "corrections_frame",
+    "department_for",
+    "preload",  # the app factory's hook (surveyapp/__init__.py) imports it here
+    "record_after",
+    "record_new",
+    "waiting_since",
+    "work_once",
+]
 
 log = logging.getLogger(__name__)
-_lock = threading.Lock()
-# One loaded model per process: {"key": (path, mtime_ns), "model": TrainedModel}.
-_cache: dict = {}
-
-
-class ComplaintError(ValueError):
-    """A complaint operation that cannot be done (unknown category, no model)."""
-
-
-@dataclass(frozen=True)
-class ModelSource:
-    """Where the active model lives: a registered row, or the configured default."""
-
-    path: Path
-    record_id: int | None
-
-
-def model_version(card: dict) -> str:
-    sha = (card.get("training_data") or {}).get("sha256", "")[:12]
-    return f"{card.get('created', '')} {sha}".strip()[:80]
-
-
-def active_record() -> ComplaintModel | None:
-    return db.session.scalar(select(ComplaintModel).where(ComplaintModel.active))
-
-
-def active_source() -> ModelSource | None:
-    record = active_record()
-    if record is not None:
-        return ModelSource(Path(record.path), record.id)
-    default = current_app.config.get("COMPLAINTS_MODEL_PATH") or ""
-    if default and Path(default).is_file():
-        return ModelSource(Path(default), None)
-    return None
-
-
-def _key(path: Path) -> tuple[str, int] | None:
-    try:
-        return str(path.resolve()), os.stat(path).st_mtime_ns
-    except OSError:
-        return None
-
-
-def loaded_model(source: ModelSource | None = None) -> TrainedModel | None:
-    """The active model if this process already holds it; never loads (cheap)."""
-    source = source or active_source()
-    if source is None or not _cache:
-        return None
-    return _cache["model"] if _cache.get("key") == _key(source.path) else None
-
-
-def load_active_model() -> TrainedModel | None:
-    """Load (once) the active model and the tokenizer; for CLI, office and warm-up."""
-    source = active_source()
-    if source is None:
-        return None
-    with _lock:
-        model = loaded_model(source)
-        if model is None:
-            key = _key(source.path)
-            model = load_model(source.path)
-            warm_up()
-            _cache.clear()
-            _cache.update(key=key, model=model)
-    return model
-
-
-def preload(app) -> None:
-    """App-factory hook: load the model before gunicorn forks (COMPLAINTS_PRELOAD)."""
-    with app.app_context():
-        try:
-            if load_active_model() is None:
-                warm_up()
-        except Exception:  # a missing table or file must not stop the app
-            log.warning("complaints: active model not preloaded", exc_info=True)
-        finally:
-            db.session.remove()
-            # Forked workers must not inherit (and share) this process's
-            # pooled connection: SQLAlchemy's advice for os.fork().
-            db.engine.dispose()
-
-
-def register_model(path: str | Path, *, activate: bool = False) -> ComplaintModel:
-    """Register a saved model file (reads its card, checks it loads)."""
-    path = Path(path).resolve()
-    model = load_model(path)
-    record = db.session.scalar(
-        select(ComplaintModel).where(ComplaintModel.path == str(path))
-    )
-    if record is None:
-        record = ComplaintModel(path=str(path))
-        db.session.add(record)
-    record.version = model_version(model.card)
-    record.labels = list(model.labels)
-    record.threshold = float(model.threshold)
-    record.card = {k: v for k, v in model.card.items() if k != "cv"} | {
-        "cv_summary": {
-            k: model.card.get("cv", {}).get(k) for k in ("accuracy", "macro_f1", "n")
-        }
-    }
-    if activate:
-        db.session.flush()
-        db.session.execute(
-            update(ComplaintModel)
-            .where(ComplaintModel.id != record.id)
-            .values(active=False)
-        )
-        record.active = True
-        record.activated_at = utcnow()
-    db.session.commit()
-    return record
-
-
-def category_labels() -> list[str]:
-    """Categories a person may choose: the active model's, else any seen so far."""
-    record = active_record()
-    if record is not None and record.labels:
-        return list(record.labels)
-    source = active_source()
-    if source is not None:
-        try:
-            card = json.loads(card_path(source.path).read_text(encoding="utf-8"))
-            return list(card["labels"])
-        except (OSError, ValueError, KeyError):
-            log.warning("complaints: no readable card for %s", source.path)
-    seen = db.session.scalars(
-        select(Complaint.category).where(Complaint.category.is_not(None)).distinct()
-    )
-    return sorted(seen)
-
-
-def department_for(response: Response, category: str | None) -> int | None:
-    """Default routing: hall-level issues to the hall, the rest to the window's
-    department (or, failing that, the department of the service item)."""
-    return _route(
-        category,
-        response.window.department_id if response.window is not None else None,
-        response.service_item.department_id if response.service_item else None,
-    )
-
-
-def _route(
-    category: str | None, window_department: int | None, item_department: int | None
-) -> int | None:
-    hall_level = current_app.config.get("COMPLAINTS_HALL_CATEGORIES", ())
-    if category is None or category in hall_level:
-        return None
-    return window_department or item_department
-
-
-def _classified(
-    label: str, confidence: float, model: TrainedModel, source: ModelSource, now
-) -> dict:
-    """A complaint's fields once the model has read it: routed when the model
-    is confident enough, else left to a person."""
-    return {
-        "category": label,
-        "confidence": float(confidence),
-        "model_id": source.record_id,
-        "model_version": model_version(model.card),
-        "classified_at": now,
-        "routing": "routed" if confidence >= model.threshold else "needs_person",
-    }
-
-
-def _apply(
-    complaints: list[Complaint], model: TrainedModel, source: ModelSource
-) -> None:
-    """Classify and route; writes nothing until the caller's commit, so a
-    batch holds SQLite's write lock only for that commit (the lookups of
-    windows and cases below would otherwise flush the first changes)."""
-    from surveyapp.services.complaints.cases import follow_routing
-
-    labels, confidence = predict(model, [c.text for c in complaints])
-    now = utcnow()
-    with db.session.no_autoflush:
-        for complaint, label, conf in zip(complaints, labels, confidence, strict=True):
-            for name, value in _classified(label, conf, model, source, now).items():
-                setattr(complaint, name, value)
-            routed = complaint.routing == "routed"
-            category = complaint.effective_category if routed else None
-            complaint.department_id = department_for(complaint.response, category)
-            follow_routing(complaint)
-
-
-def record_complaint(response: Response) -> Complaint | None:
-    """After a response is stored: keep its comment as a complaint, classify it
-    if this process holds the model (a few ms), open a case for a bad rating.
-
-    Never loads a model and never raises: the citizen's thank-you page must not
-    wait or fail for this; what is left pending is classified later."""
-    if not (response.comment or "").strip():
-        return None
-    try:
-        complaint = Complaint(
-            response=response,
-            hall_id=response.hall_id,
-            submitted_at=response.submitted_at,
-        )
-        db.session.add(complaint)
-        source = active_source()
-        model = loaded_model(source)
-        if model is not None:
-            _apply([complaint], model, source)
-        from surveyapp.services.complaints.cases import maybe_open_case
-
-        maybe_open_case(complaint)
-        db.session.commit()
-        return complaint
-    except Exception:
-        db.session.rollback()
-        log.exception("complaints: response %s not recorded", response.id)
-        return None
-
-
-def record_complaint_of(response_id: int) -> Complaint | None:
-    """record_complaint for a response id: runs after the thank-you page was
-    sent (see surveyapp/deferred.py)."""
-    response = db.session.get(Response, response_id)
-    return record_complaint(response) if response is not None else None
-
+Classifier = tuple[TrainedModel, ModelSource]
 
 # Stored comments without a complaint, with what routing needs of them.
 _NEW_COMMENTS = (
@@ -257,7 +60,7 @@ _NEW_COMMENTS = (
         Response.hall_id,
         Response.submitted_at,
         Response.overall,
-        Response.comment,
+        Response.comment.label("text"),
         Window.department_id.label("window_department"),
         ServiceItem.department_id.label("item_department"),
     )
@@ -268,27 +71,89 @@ _NEW_COMMENTS = (
         ~exists().where(Complaint.response_id == Response.id),
     )
 )
+# Complaints waiting for a model, with what routing needs and their case.
+_PENDING = (
+    select(
+        Complaint.id,
+        Response.comment.label("text"),
+        Window.department_id.label("window_department"),
+        ServiceItem.department_id.label("item_department"),
+        ComplaintCase.id.label("case_id"),
+        ComplaintCase.state.label("case_state"),
+    )
+    .join(Response, Response.id == Complaint.response_id)
+    .outerjoin(Window, Window.id == Response.window_id)
+    .outerjoin(ServiceItem, ServiceItem.id == Response.service_item_id)
+    .outerjoin(ComplaintCase, ComplaintCase.complaint_id == Complaint.id)
+    .where(Complaint.routing == "pending")
+    .order_by(Complaint.id)
+)
 _COMPLAINTS = Complaint.__table__
 _CASES = ComplaintCase.__table__
 _EVENTS = CaseEvent.__table__
 
 
-def create_missing(
+def _route(
+    category: str | None, window_department: int | None, item_department: int | None
+) -> int | None:
+    """Hall-level issues to the hall (None), the rest to the window's
+    department, else the service item's."""
+    hall_level = current_app.config.get("COMPLAINTS_HALL_CATEGORIES", ())
+    if category is None or category in hall_level:
+        return None
+    return window_department or item_department
+
+
+def department_for(response: Response, category: str | None) -> int | None:
+    """Routing of one response's complaint under `category` (a person's
+    correction uses it)."""
+    return _route(
+        category,
+        response.window.department_id if response.window is not None else None,
+        response.service_item.department_id if response.service_item else None,
+    )
+
+
+def _decide(rows: Sequence, classifier: Classifier) -> list[dict]:
+    """Each row's classification and routing, as column values: routed when
+    the model is confident enough, else left to a person (`needs_person`)."""
+    model, source = classifier
+    labels, confidence = predict(model, [row.text for row in rows])
+    now, version = utcnow(), model_version(model.card)
+    decided = []
+    for row, label, conf in zip(rows, labels, confidence, strict=True):
+        routed = conf >= model.threshold
+        decided.append(
+            {
+                "category": label,
+                "confidence": float(conf),
+                "model_id": source.record_id,
+                "model_version": version,
+                "classified_at": now,
+                "routing": "routed" if routed else "needs_person",
+                "department_id": _route(
+                    label if routed else None,
+                    row.window_department,
+                    row.item_department,
+                ),
+            }
+        )
+    return decided
+
+
+def record_new(
     since: datetime | None = None,
     *,
-    classify_with: tuple[TrainedModel, ModelSource] | None = None,
+    classify_with: Classifier | None = None,
     batch: int = 500,
 ) -> int:
-    """Complaints for stored responses with a comment but none yet (the
-    worker, demo data, imports), with their cases; only those submitted since
-    `since` if given. With `classify_with` (the loaded model and its source)
-    they are classified and routed first, as record_complaint does.
+    """Complaints for stored comments that have none yet (only those
+    submitted since `since`, if given), classified and routed when a model is
+    given, with the cases their ratings call for. Returns how many.
 
-    Everything is worked out before anything is written; then each batch is
-    three multi-row INSERTs and a commit. On SQLite the worker so holds the
-    one write lock for a few milliseconds, not for the ORM's flush of every
-    object (~75 ms a second's comments under load, while every submission
-    waited)."""
+    Everything of a batch is worked out before anything is written; then it
+    is three multi-row INSERTs (complaints, cases, the cases' first events)
+    and one commit, so SQLite's one write lock is held for milliseconds."""
     query = _NEW_COMMENTS
     if since is not None:
         query = query.where(Response.submitted_at >= since)
@@ -302,9 +167,7 @@ def create_missing(
             return done
 
 
-def _store_new(rows, classify_with: tuple[TrainedModel, ModelSource] | None) -> None:
-    from surveyapp.services.complaints.cases import case_values
-
+def _store_new(rows: Sequence, classify_with: Classifier | None) -> None:
     complaints = [
         {
             "response_id": row.id,
@@ -315,19 +178,11 @@ def _store_new(rows, classify_with: tuple[TrainedModel, ModelSource] | None) -> 
         for row in rows
     ]
     if classify_with is not None:
-        model, source = classify_with
-        labels, confidence = predict(model, [row.comment for row in rows])
-        now = utcnow()
-        for values, row, label, conf in zip(
-            complaints, rows, labels, confidence, strict=True
+        for values, decided in zip(
+            complaints, _decide(rows, classify_with), strict=True
         ):
-            values.update(_classified(label, conf, model, source, now))
-            routed = values["routing"] == "routed"
-            values["department_id"] = _route(
-                label if routed else None,
-                row.window_department,
-                row.item_department,
-            )
+            values.update(decided)
+    # Dated when the response came in: a late round never moves a deadline.
     opened = [case_values(row.overall, row.submitted_at) for row in rows]
     connection = db.session.connection()
     ids = connection.execute(
@@ -360,69 +215,90 @@ def _store_new(rows, classify_with: tuple[TrainedModel, ModelSource] | None) -> 
 
 
 def classify_pending(
-    limit: int | None = None, *, batch: int = 500, since: datetime | None = None
+    classifier: Classifier, limit: int | None = None, *, batch: int = 500
 ) -> int:
-    """Create missing complaints, then classify the pending ones (loads the model)."""
-    create_missing(since)
-    model = load_active_model()
-    if model is None:
-        return 0
-    return _classify_pending(model, active_source(), limit, batch)
-
-
-def _classify_pending(
-    model: TrainedModel, source: ModelSource, limit: int | None = None, batch: int = 500
-) -> int:
+    """Classify and route complaints stored while no model was active; a case
+    still `new` follows its complaint to its unit (cases.follow_routing).
+    Each batch is two bulk UPDATEs by primary key and one commit."""
     done = 0
     while limit is None or done < limit:
         size = batch if limit is None else min(batch, limit - done)
-        rows = db.session.scalars(
-            select(Complaint)
-            .where(Complaint.routing == "pending")
-            .order_by(Complaint.id)
-            .limit(size)
-            # What routing reads, in four queries per batch, not three per row.
-            .options(
-                selectinload(Complaint.response).selectinload(Response.window),
-                selectinload(Complaint.response).selectinload(Response.service_item),
-                selectinload(Complaint.case),
-            )
-        ).all()
+        rows = db.session.execute(_PENDING.limit(size)).all()
         if not rows:
             break
-        _apply(list(rows), model, source)
+        decided = _decide(rows, classifier)
+        db.session.execute(
+            update(Complaint),
+            [
+                {"id": row.id, **values}
+                for row, values in zip(rows, decided, strict=True)
+            ],
+        )
+        moved = [
+            {"id": row.case_id, "department_id": values["department_id"]}
+            for row, values in zip(rows, decided, strict=True)
+            if row.case_id is not None and row.case_state == "new"
+        ]
+        if moved:
+            db.session.execute(update(ComplaintCase), moved)
         db.session.commit()
         done += len(rows)
     return done
 
 
-def record_after(page, stored) -> None:
-    """For a newly stored response with a comment: record the complaint,
-    classify it and open its case once `page` has been sent. Left to
-    `flask complaints work` when COMPLAINTS_INLINE is 0 (production)."""
-    if (
-        stored.created
-        and stored.has_comment
-        and current_app.config["COMPLAINTS_INLINE"]
-    ):
-        from surveyapp.deferred import after_response
-
-        after_response(page, record_complaint_of, stored.id)
-
-
 def work_once(lookback: timedelta = timedelta(days=1)) -> int:
-    """One round of the complaints worker: complaints for comments stored in
-    the last `lookback`, classified in batches (a batch is far cheaper per
-    complaint than one at a time), their cases opened. Returns how many."""
+    """One round of the complaints worker: complaints for the comments stored
+    in the last `lookback`, classified in one batch (far cheaper per complaint
+    than one at a time), their cases opened; then whatever waited for a model.
+    Without an active model the complaints are recorded `pending` and their
+    cases opened all the same. Returns how many complaints were recorded."""
     since = utcnow() - lookback
     model = load_active_model()
-    if model is None:  # kept pending until a model is activated
-        return create_missing(since)
-    source = active_source()
-    # New comments are classified as they become complaints; then whatever
-    # was left pending (stored while no model was active) is classified.
-    new = create_missing(since, classify_with=(model, source))
-    return new + _classify_pending(model, source)
+    if model is None:
+        return record_new(since)
+    classifier = (model, active_source())
+    new = record_new(since, classify_with=classifier)
+    classify_pending(classifier)
+    return new
+
+
+def catch_up(limit: int | None = None) -> int:
+    """Record every comment still without a complaint, whatever its age (after
+    a long outage of the worker, demo data, imports), then classify up to
+    `limit` pending complaints with the active model. Returns how many were
+    classified; nothing is classified without an active model."""
+    model = load_active_model()
+    if model is None:
+        record_new()
+        return 0
+    classifier = (model, active_source())
+    new = record_new(classify_with=classifier)
+    left = None if limit is None else max(limit - new, 0)
+    return new + classify_pending(classifier, left)
+
+
+def waiting_since(
+    lookback: timedelta = timedelta(days=1),
+) -> tuple[int, datetime | None]:
+    """How many comments of the last `lookback` the worker has not recorded
+    yet, and when the oldest of them came in: the office sees when the
+    complaints worker is not running."""
+    since = utcnow() - lookback
+    row = db.session.execute(
+        select(func.count(), func.min(Response.submitted_at)).where(
+            Response.submitted_at >= since,
+            Response.comment != "",
+            ~exists().where(Complaint.response_id == Response.id),
+        )
+    ).one()
+    return int(row[0] or 0), row[1]
+
+
+def record_after(http_response, stored) -> None:
+    """Kept for the views that call it after storing a response: there is
+    nothing left to do in the web process. The complaints worker records the
+    complaint, classifies it and opens its case (see the module's docstring)."""
+    return None
 
 
 def correct(complaint: Complaint, category: str, user: User) -> Complaint:
@@ -434,8 +310,6 @@ def correct(complaint: Complaint, category: str, user: User) -> Complaint:
     complaint.corrected_at = utcnow()
     complaint.routing = "routed"
     complaint.department_id = department_for(complaint.response, category)
-    from surveyapp.services.complaints.cases import follow_routing
-
     follow_routing(complaint)
     db.session.commit()
     return complaint

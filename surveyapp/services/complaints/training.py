@@ -18,11 +18,9 @@ from surveyapp.analysis.text import (
     train,
 )
 from surveyapp.analysis.text.classifier import data_fingerprint
-from surveyapp.services.complaints.pipeline import (
-    ComplaintError,
-    active_source,
-    corrections_frame,
-)
+from surveyapp.services.complaints.active_model import ComplaintError, active_source
+from surveyapp.services.complaints.pipeline import corrections_frame
+from surveyapp.tables.reader import read_table_file
 
 SEED_DATA = Path(str(resources.files("surveyapp.analysis.text") / "data"))
 SEED_CSV = SEED_DATA / "seed_complaints.csv"
@@ -42,14 +40,21 @@ class RetrainResult:
         return self.candidate["macro_f1"] > self.baseline["macro_f1"]
 
 
+def read_frame(path: str | Path, required: tuple[str, ...] = ("text",)) -> pd.DataFrame:
+    """A CSV or XLSX table of complaints (tables.reader) as a frame of text
+    columns; raises FileRefused for a file that cannot be read."""
+    table = read_table_file(path, required=required)
+    return pd.DataFrame(
+        [row.values for row in table.rows], columns=table.header, dtype=object
+    )
+
+
 def read_labeled(path: str | Path) -> tuple[list[str], list[str]]:
-    """Texts (text, or title + text) and labels of a labeled CSV."""
-    frame = pd.read_csv(path)
-    missing = {"text", "label"} - set(frame.columns)
-    if missing:
-        raise ComplaintError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-    frame = frame.dropna(subset=["label"])
-    return texts_from_frame(frame), frame["label"].astype(str).tolist()
+    """Texts (text, or title + text) and labels of a labeled CSV or XLSX;
+    rows without a label are left out."""
+    frame = read_frame(path, ("text", "label"))
+    frame = frame[frame["label"] != ""]
+    return texts_from_frame(frame), frame["label"].tolist()
 
 
 def original_data(data: str | Path | None) -> tuple[Path, dict]:

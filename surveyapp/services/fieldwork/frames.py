@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime
+from typing import IO
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
 from surveyapp.analysis.sampling import systematic_sample
@@ -19,8 +16,10 @@ from surveyapp.models import Hall, ServiceItem, User
 from surveyapp.models.sampling import FrameRow, ServiceTransaction, SurveyProject
 from surveyapp.security import decrypt_text, encrypt_text, salted_hash
 from surveyapp.services.admin.users import audit
-from surveyapp.services.responses.exports import local_iso, table_bytes
 from surveyapp.services.responses.submit import normalise_phone
+from surveyapp.tables.reader import FileRefused, Limits, Problem, read_table
+from surveyapp.tables.times import local_iso, parse_local_time
+from surveyapp.tables.writer import Sheet, table_bytes, table_file
 
 FRAME_COLUMNS = ["hall_code", "service_item_code", "period", "volume"]
 TRANSACTION_COLUMNS = [
@@ -41,72 +40,20 @@ CALLBACK_COLUMNS = [
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One problem in an uploaded file: spreadsheet row (header = 1) and column."""
-
-    row: int
-    column: str
-    message: str
+def _tz() -> str:
+    return current_app.config.get("TIMEZONE", "Asia/Shanghai")
 
 
-class FileRefused(ValueError):
-    """The file was refused as a whole; `problems` lists each one."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
-
-
-def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """Rows of a CSV (UTF-8, or GB18030 from Chinese Excel) or XLSX file."""
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        try:
-            sheet = load_workbook(
-                io.BytesIO(data), read_only=True, data_only=True
-            ).active
-            return [
-                ["" if v is None else _cell_text(v) for v in row]
-                for row in sheet.iter_rows(values_only=True)
-            ]
-        except Exception:  # openpyxl raises many kinds for a broken file
-            raise FileRefused(
-                [Problem(1, "", _l("not a readable XLSX file"))]
-            ) from None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileRefused([Problem(1, "", _l("not a UTF-8 or GB18030 CSV file"))])
-    return [row for row in csv.reader(io.StringIO(text))]
-
-
-def _cell_text(value) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="minutes")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _records(rows: list[list[str]], columns: list[str], required: list[str]):
-    if not rows or not any(rows[0]):
-        raise FileRefused([Problem(1, "", _l("the file is empty"))])
-    header = [str(h).strip().lower() for h in rows[0]]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise FileRefused([Problem(1, c, _l("missing column")) for c in missing])
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(str(v).strip() for v in row):
-            continue
-        padded = list(row) + [""] * (len(header) - len(row))
-        yield (
-            number,
-            {c: str(padded[header.index(c)]).strip() for c in columns if c in header},
-        )
+def _records(data: bytes, filename: str, required: list[str]):
+    """(row number, {column: text}) of each data row of an upload."""
+    table = read_table(
+        data,
+        filename,
+        required=required,
+        limits=Limits.from_config(current_app.config),
+    )
+    for row in table.rows:
+        yield row.number, row.values
 
 
 def _scope(project: SurveyProject) -> tuple[dict, dict]:
@@ -138,9 +85,7 @@ def import_frame(project: SurveyProject, data: bytes, filename: str) -> int:
     halls, items = _scope(project)
     problems: list[Problem] = []
     parsed, seen = [], set()
-    for number, record in _records(
-        read_table(data, filename), FRAME_COLUMNS, FRAME_COLUMNS
-    ):
+    for number, record in _records(data, filename, FRAME_COLUMNS):
         hall, item = _place(number, record, halls, items, problems)
         if not _PERIOD.match(record["period"]):
             problems.append(Problem(number, "period", _l("expected YYYY-MM")))
@@ -175,29 +120,14 @@ def import_frame(project: SurveyProject, data: bytes, filename: str) -> int:
     return len(parsed)
 
 
-def _when(text: str) -> datetime | None:
-    for parse in (
-        datetime.fromisoformat,
-        lambda t: datetime.combine(date.fromisoformat(t), datetime.min.time()),
-    ):
-        try:
-            return parse(text.replace("/", "-")).replace(tzinfo=None)
-        except ValueError:
-            continue
-    return None
-
-
 def import_transactions(project: SurveyProject, data: bytes, filename: str) -> int:
     """Replace the project's transactions; phones are hashed and encrypted."""
     halls, items = _scope(project)
     problems: list[Problem] = []
     parsed = []
-    required = TRANSACTION_COLUMNS[:4]
-    for number, record in _records(
-        read_table(data, filename), TRANSACTION_COLUMNS, required
-    ):
+    for number, record in _records(data, filename, TRANSACTION_COLUMNS[:4]):
         hall, item = _place(number, record, halls, items, problems)
-        when = _when(record["occurred_at"])
+        when = parse_local_time(record["occurred_at"], _tz())
         if when is None:
             problems.append(
                 Problem(
@@ -236,26 +166,21 @@ def import_transactions(project: SurveyProject, data: bytes, filename: str) -> i
 def template_bytes(kind: str, fmt: str) -> bytes:
     """A downloadable template with the columns and one example row."""
     if kind == "frame":
-        return table_bytes(
+        sheet = Sheet(
+            "frame",
             FRAME_COLUMNS,
             [["H450900", "S450900-re-transfer", "2026-10", 1200]],
-            fmt,
-            sheet="frame",
         )
-    return table_bytes(
-        TRANSACTION_COLUMNS,
-        [
-            [
-                "H450900",
-                "S450900-re-transfer",
-                "2026-10-08 09:30",
-                "13800138000",
-                "BJ-0001",
-            ]
-        ],
-        fmt,
-        sheet="transactions",
-    )
+    else:
+        example = [
+            "H450900",
+            "S450900-re-transfer",
+            "2026-10-08 09:30",
+            "13800138000",
+            "BJ-0001",
+        ]
+        sheet = Sheet("transactions", TRANSACTION_COLUMNS, [example])
+    return table_bytes(fmt, [sheet])
 
 
 def callback_list(project: SurveyProject, n: int, seed: int | None = None):
@@ -280,16 +205,18 @@ def export_callbacks(
     user: User,
     seed: int | None = None,
     client_address: str | None = None,
-) -> bytes:
-    """The callback list for the call centre, phones decrypted; audited."""
+) -> IO[bytes]:
+    """The callback list for the call centre, phones decrypted; audited. A
+    file to send and close (tables.writer.table_file)."""
     seed, picked = callback_list(project, n, seed)
+    tz = _tz()
     rows = [
         [
             pos,
             t.reference,
             t.hall.code,
             t.service_item.code,
-            local_iso(t.occurred_at),
+            local_iso(t.occurred_at, tz),
             decrypt_text(t.phone_encrypted),
         ]
         for pos, t in picked
@@ -301,4 +228,4 @@ def export_callbacks(
         {"n": n, "seed": seed, "fmt": fmt, "rows": len(rows)},
         client_address,
     )
-    return table_bytes(CALLBACK_COLUMNS, rows, fmt, sheet="callbacks")
+    return table_file(fmt, [Sheet("callbacks", CALLBACK_COLUMNS, rows)])

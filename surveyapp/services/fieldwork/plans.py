@@ -19,7 +19,7 @@ from surveyapp.models.sampling import (
     SamplePlan,
     SurveyProject,
 )
-from surveyapp.services.responses.exports import table_bytes
+from surveyapp.tables.writer import Sheet, table_bytes
 
 METHODS = ("proportional", "neyman", "equal")
 PLAN_COLUMNS = [
@@ -219,4 +219,4 @@ def export_plan(plan: SamplePlan, fmt: str) -> bytes:
             plan.n,
         ]
     )
-    return table_bytes(PLAN_COLUMNS, rows, fmt, sheet="plan")
+    return table_bytes(fmt, [Sheet("plan", PLAN_COLUMNS, rows)])

@@ -15,7 +15,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Response, User
 from surveyapp.models.sampling import QuotaCell, ScreenOut, SurveyProject
 from surveyapp.services.fieldwork.projects import elapsed_days, local_today
-from surveyapp.services.responses.exports import table_bytes
+from surveyapp.tables.writer import Sheet, table_bytes
 
 FILL_COLUMNS = [
     "hall_code",
@@ -160,4 +160,4 @@ def export_fill(project: SurveyProject, fmt: str) -> bytes:
         ]
         for f in cell_fill(project, local_today())
     ]
-    return table_bytes(FILL_COLUMNS, rows, fmt, sheet="quotas")
+    return table_bytes(fmt, [Sheet("quotas", FILL_COLUMNS, rows)])

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
-from openpyxl import Workbook
-
 from surveyapp.models import IndexResult, IndexRun
+from surveyapp.tables.writer import MEDIA_TYPES as TABLE_MEDIA_TYPES
+from surveyapp.tables.writer import Sheet, table_bytes
 
 FORMATS = ("csv", "xlsx", "json")
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json",
-}
+MEDIA_TYPES = {**TABLE_MEDIA_TYPES, "json": "application/json"}
 # The scoring system's import columns (sheet 1), in order: key, header.
 COLUMNS = [
     ("unit_code", "unit_code"),
@@ -119,29 +113,17 @@ def method_rows(run: IndexRun) -> list[tuple[str, str]]:
 
 
 def export_run(run: IndexRun, fmt: str) -> bytes:
+    """The run's results (and, in XLSX, a second sheet with its method)."""
     rows = [result_row(run, r) for r in run.results]
     if fmt == "json":
         body = {"run": run_summary(run), "results": rows}
         return json.dumps(body, ensure_ascii=False, indent=2).encode()
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([header for _key, header in COLUMNS])
-        for row in rows:
-            writer.writerow(["" if row[k] is None else row[k] for k, _h in COLUMNS])
-        return ("\ufeff" + out.getvalue()).encode()
-    if fmt == "xlsx":
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "indices"
-        sheet.append([header for _key, header in COLUMNS])
-        for row in rows:
-            sheet.append([row[k] for k, _h in COLUMNS])
-        method = book.create_sheet("method")
-        method.append(["item", "value"])
-        for row in method_rows(run):
-            method.append(list(row))
-        buffer = io.BytesIO()
-        book.save(buffer)
-        return buffer.getvalue()
-    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    results = Sheet(
+        "indices",
+        [header for _key, header in COLUMNS],
+        ([row[k] for k, _h in COLUMNS] for row in rows),
+    )
+    method = Sheet("method", ["item", "value"], method_rows(run))
+    return table_bytes(fmt, [results, method])

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from dataclasses import dataclass
 
-from openpyxl import Workbook, load_workbook
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from surveyapp.extensions import db
 from surveyapp.models import Hall, ServiceItem, TransactionVolume
+from surveyapp.tables.reader import FileRefused, Limits, Problem, read_table
+from surveyapp.tables.writer import Sheet, table_bytes
+
+__all__ = ["COLUMNS", "FileRefused", "import_volumes", "parse_volumes", "template"]
 
 COLUMNS = ("hall_code", "service_item_code", "month", "count")
 TEMPLATE_ROWS = [
@@ -21,128 +23,107 @@ TEMPLATE_ROWS = [
 ]
 # A blank hall_code gives a service item's total over all halls (a margin): when
 # only margins are known, the weights are raked to hall and item margins.
+_MONTH = re.compile(r"^(\d{4})-(\d{2})")
 
 
-@dataclass(frozen=True)
-class Problem:
-    row: int  # 1 = the header line
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.message}"
+def _month(text: str) -> str | None:
+    match = _MONTH.match(text)
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return match.group(0)
 
 
-class VolumeImportError(ValueError):
-    """The file was refused; nothing was imported."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems[:20]))
-
-
-def _read_rows(content: bytes, filename: str) -> list[list[str]]:
-    if filename.lower().endswith(".xlsx"):
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:
-            raise VolumeImportError(
-                [Problem(1, "-", "not a readable XLSX workbook")]
-            ) from None
-        sheet = book.worksheets[0]
-        return [
-            ["" if v is None else str(v).strip() for v in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
+def _count(text: str) -> int | None:
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise VolumeImportError(
-            [Problem(1, "-", "the CSV file must be UTF-8")]
-        ) from None
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        count = float(text)
+    except ValueError:
+        return None
+    if count < 0 or not count.is_integer():
+        return None
+    return int(count)
+
+
+def _check_row(number: int, cells, halls: dict, items: dict, problems: list):
+    """(hall_id, item_id, month, count) of a valid row; else its problems."""
+    start = len(problems)
+    hall_code, item_code = cells["hall_code"], cells["service_item_code"]
+    hall_id = halls.get(hall_code)
+    if not hall_code and not item_code:
+        problems.append(
+            Problem(number, "hall_code", _l("give a hall, a service item or both"))
+        )
+    elif hall_id is None and hall_code:
+        problems.append(
+            Problem(number, "hall_code", _l("unknown hall %(code)s", code=hall_code))
+        )
+    item_id = items.get(item_code) if item_code else None
+    if item_code and item_id is None:
+        problems.append(
+            Problem(
+                number,
+                "service_item_code",
+                _l("unknown service item %(code)s", code=item_code),
+            )
+        )
+    month = _month(cells["month"])
+    if month is None:
+        problems.append(
+            Problem(
+                number,
+                "month",
+                _l("%(value)s is not a month YYYY-MM", value=cells["month"]),
+            )
+        )
+    count = _count(cells["count"])
+    if count is None:
+        problems.append(
+            Problem(
+                number,
+                "count",
+                _l("%(value)s is not a whole number >= 0", value=cells["count"]),
+            )
+        )
+    if len(problems) > start:
+        return None
+    return hall_id, item_id, month, count
 
 
 def parse_volumes(
     content: bytes, filename: str
 ) -> list[tuple[int, int | None, str, int]]:
-    """Validate every row; return (hall_id, item_id, month, count) or raise with
-    the row and column of each problem."""
-    rows = _read_rows(content, filename)
-    if not rows:
-        raise VolumeImportError([Problem(1, "-", "the file is empty")])
-    header = [h.lower() for h in rows[0]]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise VolumeImportError(
-            [Problem(1, c, "column missing from the header") for c in missing]
-        )
-    pos = {c: header.index(c) for c in COLUMNS}
+    """Validate every row; return (hall_id, item_id, month, count) or raise
+    FileRefused with the row and column of each problem."""
+    table = read_table(
+        content,
+        filename,
+        required=COLUMNS,
+        limits=Limits.from_config(current_app.config),
+    )
     halls = dict(db.session.execute(select(Hall.code, Hall.id)).all())
     items = dict(db.session.execute(select(ServiceItem.code, ServiceItem.id)).all())
     problems: list[Problem] = []
     parsed: list[tuple[int, int | None, str, int]] = []
     seen: dict[tuple, int] = {}
-    for number, raw in enumerate(rows[1:], start=2):
-        if not any(raw):
+    for row in table.rows:
+        checked = _check_row(row.number, row, halls, items, problems)
+        if checked is None:
             continue
-        cells = {c: (raw[i] if i < len(raw) else "") for c, i in pos.items()}
-        ok = True
-        hall_id = halls.get(cells["hall_code"])
-        if not cells["hall_code"] and not cells["service_item_code"]:
-            problems.append(
-                Problem(number, "hall_code", "give a hall, a service item or both")
-            )
-            ok = False
-        elif hall_id is None and cells["hall_code"]:
-            problems.append(
-                Problem(number, "hall_code", f"unknown hall {cells['hall_code']!r}")
-            )
-            ok = False
-        item_id = None
-        if cells["service_item_code"]:
-            item_id = items.get(cells["service_item_code"])
-            if item_id is None:
-                problems.append(
-                    Problem(
-                        number,
-                        "service_item_code",
-                        f"unknown item {cells['service_item_code']!r}",
-                    )
-                )
-                ok = False
-        month = cells["month"][:7] if re.match(r"^\d{4}-\d{2}", cells["month"]) else ""
-        if not month or not 1 <= int(month[5:7]) <= 12:
-            problems.append(
-                Problem(number, "month", f"{cells['month']!r} is not a month YYYY-MM")
-            )
-            ok = False
-        try:
-            count = float(cells["count"])
-            if count < 0 or count != int(count):
-                raise ValueError
-            count = int(count)
-        except ValueError:
-            problems.append(
-                Problem(
-                    number, "count", f"{cells['count']!r} is not a whole number >= 0"
-                )
-            )
-            ok = False
-        if not ok:
-            continue
-        key = (hall_id, item_id, month)
+        key = checked[:3]
         if key in seen:
             problems.append(
-                Problem(number, "service_item_code", f"duplicate of row {seen[key]}")
+                Problem(
+                    row.number,
+                    "service_item_code",
+                    _l("duplicate of row %(row)d", row=seen[key]),
+                )
             )
             continue
-        seen[key] = number
-        parsed.append((hall_id, item_id, month, count))
+        seen[key] = row.number
+        parsed.append(checked)
     if problems:
-        raise VolumeImportError(problems)
+        raise FileRefused(problems)
     if not parsed:
-        raise VolumeImportError([Problem(2, "-", "no data rows")])
+        raise FileRefused([Problem(2, "", _l("no data rows"))])
     return parsed
 
 
@@ -180,18 +161,4 @@ def import_volumes(content: bytes, filename: str) -> dict[str, int]:
 
 def template(fmt: str = "csv") -> bytes:
     """A file in the import format with example rows (blank item = hall total)."""
-    if fmt == "xlsx":
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "volumes"
-        sheet.append(list(COLUMNS))
-        for row in TEMPLATE_ROWS:
-            sheet.append(list(row))
-        buffer = io.BytesIO()
-        book.save(buffer)
-        return buffer.getvalue()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerows(TEMPLATE_ROWS)
-    return out.getvalue().encode()
+    return table_bytes(fmt, [Sheet("volumes", COLUMNS, TEMPLATE_ROWS)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from surveyapp.analysis.catalogue import EXPORT_COLUMNS, export_rows
 from surveyapp.services.organisation.units import current_catalogue
-from surveyapp.services.responses.exports import table_bytes
+from surveyapp.tables.writer import Sheet, table_bytes
 
 FORMATS = ("csv", "xlsx")
 EXAMPLE = {
@@ -38,7 +38,7 @@ def format_for(filename: str) -> str:
 
 def _write_table(rows: list[list[str]], fmt: str) -> bytes:
     """The one place the catalogue writes a file, through the project's writer."""
-    return table_bytes(list(EXPORT_COLUMNS), rows, fmt, sheet="catalogue")
+    return table_bytes(fmt, [Sheet("catalogue", list(EXPORT_COLUMNS), rows)])
 
 
 def catalogue_bytes(fmt: str) -> bytes:

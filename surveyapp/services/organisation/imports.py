@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -23,9 +24,9 @@ from surveyapp.extensions import db
 from surveyapp.models import CatalogueUpload, User, Window
 from surveyapp.models.base import utcnow
 from surveyapp.services.admin.users import audit
-from surveyapp.services.fieldwork.frames import FileRefused, read_table
 from surveyapp.services.organisation.messages import message, problem_message
 from surveyapp.services.organisation.units import MODELS, current_catalogue
+from surveyapp.tables.reader import FileRefused, Limits, read_rows
 
 UPLOAD_TTL = timedelta(days=1)
 
@@ -57,14 +58,21 @@ class StalePlan(ValueError):
 
 
 def read_catalogue_table(data: bytes, filename: str) -> list[list[str]]:
-    """The file's rows: the one place the catalogue reads a file, through the
-    project's CSV/XLSX reader."""
+    """The file's rows, the header first, each at the index of its row number
+    (blank rows empty): the one place the catalogue reads a file, through the
+    project's CSV/XLSX reader and its upload limits."""
     try:
-        return read_table(data, filename)
+        numbered = read_rows(
+            data, filename, limits=Limits.from_config(current_app.config)
+        )
     except FileRefused as exc:
         raise CatalogueRefused(
             [RowProblem(p.row, p.column, p.message) for p in exc.problems]
         ) from None
+    rows: list[list[str]] = [[] for _ in range(numbered[-1][0])] if numbered else []
+    for number, cells in numbered:
+        rows[number - 1] = cells
+    return rows
 
 
 def plan_import(data: bytes, filename: str, *, retire_missing: bool = False) -> Plan:

@@ -16,6 +16,7 @@ from surveyapp.services.questionnaires.definitions import (
     answer_names,
     choice_values,
 )
+from surveyapp.tables.cells import has_unstorable
 
 # C0 control characters other than tab, newline and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -112,7 +113,9 @@ def _clean_one(question: dict, getlist: Getter, text_max: int) -> tuple[Any, Any
     if kind == "text":
         text = raw[0] if raw else ""
         limit = min(int(question.get("max_length", text_max)), text_max)
-        if _CONTROL.search(text):
+        # Also what no spreadsheet can hold (U+FFFE, other non-characters):
+        # one such answer would make every XLSX export unreadable.
+        if _CONTROL.search(text) or has_unstorable(text):
             return None, _l("This text contains characters that cannot be stored.")
         if len(text) > limit:
             return None, _l("Please keep this under %(n)d characters.", n=limit)
