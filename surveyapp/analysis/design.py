@@ -40,12 +40,11 @@ from surveyapp.analysis.design_greg import (
 from surveyapp.analysis.design_layout import Layout
 from surveyapp.analysis.design_replicate import ReplicateDesign
 from surveyapp.analysis.design_residuals import CalibrationStep, PostStep, RakeStep
+from surveyapp.analysis.design_stages import design_stages
 from surveyapp.analysis.design_variance import (
     LONELY_OPTIONS,
     LonelyPSUError,
-    Stage,
     VarianceEngine,
-    build_stage,
 )
 
 __all__ = [
@@ -63,22 +62,6 @@ __all__ = [
     "SurveyDesign",
     "estimates_frame",
 ]
-
-
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    if values.isna().any():
-        raise ValueError(f"design column {values.name!r} has missing values")
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
-
-
-def _fpc_columns(fpc: str | Sequence[str] | None, stages: int) -> list[str | None]:
-    if fpc is None:
-        return [None] * stages
-    names = [fpc] if isinstance(fpc, str) else list(fpc)
-    if len(names) != stages:
-        raise ValueError(f"fpc needs {stages} column(s), one per sampling stage")
-    return names
 
 
 class SurveyDesign:
@@ -115,47 +98,9 @@ class SurveyDesign:
         self.level = level
         n = len(self.frame)
         self.has_strata = strata is not None
-        if strata is None:
-            strat, strat_labels = np.zeros(n, np.int64), np.array(["1"], dtype=object)
-        else:
-            strat, strat_labels = _codes(self.frame[strata])
-        if psu is None:
-            unit = np.arange(n, dtype=np.int64)
-        else:
-            psu_values = self.frame[psu]
-            if nest:
-                psu_values = pd.Series(
-                    list(zip(strat, psu_values, strict=True)), dtype=object
-                )
-            unit = _codes(psu_values)[0]
-            first = np.zeros(int(unit.max()) + 1, np.int64)
-            first[unit] = strat
-            if not np.array_equal(first[unit], strat):
-                raise ValueError("PSUs are not nested in strata; pass nest=True")
-        fpc_names = _fpc_columns(fpc, 2 if ssu is not None else 1)
-        fpc1 = (
-            None if fpc_names[0] is None else self.frame[fpc_names[0]].to_numpy(float)
+        self.stages, self._population, implied = design_stages(
+            self.frame, strata, psu, ssu, fpc, nest
         )
-        stage1, pop1 = build_stage(
-            strat, unit, strat_labels, fpc1, str(fpc_names[0]), 1
-        )
-        self.stages: tuple[Stage, ...] = (stage1,)
-        self._population = pop1
-        implied = None if pop1 is None else (pop1 / stage1.n_units)[strat]
-        if ssu is not None:
-            sub = _codes(
-                pd.Series(list(zip(unit, self.frame[ssu], strict=True)), dtype=object)
-            )[0]
-            if fpc_names[1] is not None:
-                fpc2 = self.frame[fpc_names[1]].to_numpy(float)
-                psu_labels = np.asarray(
-                    pd.Series(self.frame[psu]).groupby(unit).first(), dtype=object
-                )
-                stage2, pop2 = build_stage(unit, sub, psu_labels, fpc2, fpc_names[1], 2)
-                mult = (stage1.n_units / pop1)[stage1.unit_stratum]
-                stage2 = Stage(**{**vars(stage2), "multiplier": mult})
-                self.stages = (stage1, stage2)
-                implied = implied * (pop2 / stage2.n_units)[unit]
         if weights is not None:
             w = self.frame[weights].to_numpy(float)
         elif implied is not None:

@@ -9,11 +9,9 @@ sparse products rather than a pass over the rows for every column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 
 from surveyapp.analysis.design_layout import Grouping, Layout
@@ -24,6 +22,7 @@ from surveyapp.analysis.design_residuals import (
     Residualiser,
     gram,
 )
+from surveyapp.analysis.design_stages import Stage
 
 LonelyPSU = Literal["fail", "remove", "adjust", "average", "certainty"]
 LONELY_OPTIONS: tuple[str, ...] = ("fail", "remove", "adjust", "average", "certainty")
@@ -34,71 +33,6 @@ _SELF_REPRESENTING = 1e-7
 
 class LonelyPSUError(ValueError):
     """A stratum has a single sampling unit and lonely_psu="fail"."""
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One sampling stage: units (PSUs or SSUs) drawn within strata."""
-
-    unit: np.ndarray  # per row: unit code 0..U-1
-    unit_stratum: np.ndarray  # per unit: stratum code 0..H-1
-    n_units: np.ndarray  # per stratum: number of sampled units
-    fraction: np.ndarray  # per stratum: finite-population factor (N-n)/N, 1 if none
-    multiplier: np.ndarray  # per stratum: R's n1/N1 factor for later stages
-    labels: np.ndarray  # per stratum: label used in error messages
-    number: int  # 1 or 2
-
-
-def _population_size(
-    values: np.ndarray | None, stratum: np.ndarray, n_units: np.ndarray, name: str
-) -> np.ndarray | None:
-    """Per-stratum population size N from a per-row fpc column (size or fraction)."""
-    if values is None:
-        return None
-    if np.isnan(values).any():
-        raise ValueError(f"fpc column {name!r} has missing values")
-    lo = pd.Series(values).groupby(stratum).agg(["min", "max"]).to_numpy()
-    if not np.allclose(lo[:, 0], lo[:, 1]):
-        raise ValueError(f"fpc column {name!r} is not constant within its strata")
-    given = lo[:, 0]
-    if np.all(given <= 1):  # R's as.fpc: values <= 1 are sampling fractions
-        if np.any(given <= 0):
-            raise ValueError(f"fpc column {name!r} has a zero sampling fraction")
-        return n_units / given
-    if np.any(given < n_units):
-        raise ValueError(f"fpc column {name!r} is smaller than the sample size")
-    return given
-
-
-def build_stage(
-    stratum: np.ndarray,
-    unit: np.ndarray,
-    stratum_labels: np.ndarray,
-    fpc: np.ndarray | None,
-    fpc_name: str,
-    number: int,
-) -> tuple[Stage, np.ndarray | None]:
-    """Build a stage from per-row stratum and unit codes; also return N per stratum."""
-    n_strata = len(stratum_labels)
-    # Units nest in strata (checked by the design), so any row gives its stratum.
-    unit_stratum = np.zeros(int(unit.max()) + 1 if len(unit) else 0, np.int64)
-    unit_stratum[unit] = stratum
-    n_units = np.bincount(unit_stratum, minlength=n_strata).astype(float)
-    pop = _population_size(fpc, stratum, n_units, fpc_name)
-    if pop is None:
-        fraction = np.ones(n_strata)
-    else:
-        fraction = np.where(np.isinf(pop), 1.0, (pop - n_units) / pop)
-    stage = Stage(
-        unit=unit,
-        unit_stratum=unit_stratum,
-        n_units=n_units,
-        fraction=fraction,
-        multiplier=np.ones(n_strata),
-        labels=stratum_labels,
-        number=number,
-    )
-    return stage, pop
 
 
 class _StagePart:
