@@ -25,6 +25,7 @@ from surveyapp.analysis.design_calibration import (
 )
 from surveyapp.analysis.design_domains import DomainEstimator
 from surveyapp.analysis.design_estimates import (
+    DomainBase,
     Estimate,
     EstimateArrays,
     domain_sums,
@@ -195,12 +196,21 @@ class SurveyDesign:
         size: int,
         layouts: list[tuple[int, Layout]] | None = None,
         design_effect: bool = True,
+        base: DomainBase | None = None,
     ) -> EstimateArrays:
         """A mean, total or ratio in each of ``size`` domains (row codes, −1: none);
-        ``layouts`` from ``engine.layouts(codes, size)`` may be passed to reuse.
+        ``layouts`` (``engine.layouts(codes, size)``) and ``base``
+        (``DomainBase.of(weights, codes, size)``) may be passed to reuse them.
         Without ``design_effect`` R's deff=TRUE ratio is not computed (NaN)."""
         sums = domain_sums(
-            kind, self._weights, numerator, denominator, codes, size, design_effect
+            kind,
+            self._weights,
+            numerator,
+            denominator,
+            codes,
+            size,
+            design_effect,
+            base,
         )
         if layouts is None:
             layouts = self.engine.layouts(codes, size)

@@ -10,10 +10,12 @@ import numpy as np
 import pandas as pd
 
 from surveyapp.analysis.design_estimates import (
+    DomainBase,
     Estimate,
     EstimateArrays,
     build_estimates,
     domain_sums,
+    estimate_arrays,
     quantile,
 )
 from surveyapp.analysis.design_layout import Layout
@@ -41,6 +43,7 @@ class Design(Protocol):
         size: int,
         layouts: list | None = None,
         design_effect: bool = True,
+        base: DomainBase | None = None,
     ) -> EstimateArrays: ...
 
 
@@ -112,6 +115,8 @@ class DomainEstimator:
         self.domains = [uniques[i] for i in order]
         self.codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
         self._layouts: list | None = None
+        self._base: DomainBase | None = None
+        self._overall: tuple | None = None
 
     @classmethod
     def from_codes(
@@ -123,6 +128,8 @@ class DomainEstimator:
         new.codes = np.asarray(codes, dtype=np.int64)
         new.domains = list(domains)
         new._layouts = None
+        new._base = None
+        new._overall = None
         return new
 
     @property
@@ -131,6 +138,15 @@ class DomainEstimator:
         if self._layouts is None:
             self._layouts = self.design.engine.layouts(self.codes, len(self.domains))
         return self._layouts
+
+    @property
+    def base(self) -> DomainBase:
+        """The domains' rows and weight sums (computed once, reused)."""
+        if self._base is None:
+            self._base = DomainBase.of(
+                self.design.weights, self.codes, len(self.domains)
+            )
+        return self._base
 
     def _single_layout(self) -> list[tuple[int, Layout]]:
         layouts = self.layouts
@@ -150,7 +166,7 @@ class DomainEstimator:
         self, kind: str, a: np.ndarray, b: np.ndarray | None = None
     ) -> dict[Hashable, Estimate]:
         estimates = self.design.estimates(
-            kind, a, b, self.codes, len(self.domains), self.layouts
+            kind, a, b, self.codes, len(self.domains), self.layouts, True, self.base
         )
         return dict(zip(self.domains, estimates.to_list(), strict=True))
 
@@ -171,6 +187,7 @@ class DomainEstimator:
             len(self.domains),
             self.layouts,
             design_effect,
+            self.base,
         )
 
     def mean(self, column: str | np.ndarray) -> dict[Hashable, Estimate]:
@@ -184,17 +201,50 @@ class DomainEstimator:
     ) -> dict[Hashable, Estimate]:
         return self._each("ratio", self._values(numerator), self._values(denominator))
 
-    def compare_means(self, column: str | np.ndarray) -> MeanComparison:
-        """Domain means with their covariances and that of the overall mean."""
+    def means(self, columns: list[str | np.ndarray]) -> list[EstimateArrays]:
+        """The domain means of several variables at once (one pass of the variance
+        computations for all of them), as arrays; no deff_design."""
+        design = self.design
+        size = len(self.domains)
+        w = design.weights
+        sums = [
+            domain_sums(
+                "mean", w, self._values(c), None, self.codes, size, False, self.base
+            )
+            for c in columns
+        ]
+        variances = design.engine.variances(self.layouts, [s.lin for s in sums])
+        return [
+            estimate_arrays(
+                s, v, design.domain_df(self.layouts, s.used), design.ci, design.level
+            )
+            for s, v in zip(sums, variances, strict=True)
+        ]
+
+    def compare_means(
+        self, column: str | np.ndarray, design_effect: bool = True
+    ) -> MeanComparison:
+        """Domain means with their covariances and that of the overall mean.
+        Without ``design_effect`` R's deff=TRUE ratios are not computed (NaN)."""
         design = self.design
         y = self._values(column)
         size = len(self.domains)
         w = design.weights
-        everyone = np.zeros(len(y), np.int64)
-        parts = domain_sums("mean", w, y, None, self.codes, size)
-        whole = domain_sums("mean", w, y, None, everyone, 1)
+        if self._overall is None:
+            everyone = np.zeros(len(y), np.int64)
+            self._overall = (
+                everyone,
+                design.engine.layouts(everyone, 1),
+                DomainBase.of(w, everyone, 1),
+            )
+        everyone, overall_layouts, overall_base = self._overall
+        parts = domain_sums(
+            "mean", w, y, None, self.codes, size, design_effect, self.base
+        )
+        whole = domain_sums(
+            "mean", w, y, None, everyone, 1, design_effect, overall_base
+        )
         rows = np.flatnonzero(self.codes >= 0)
-        overall_layouts = design.engine.layouts(everyone, 1)
         ((_s, domain_layout),) = self._single_layout()
         layout = Layout.stack(domain_layout, overall_layouts[0][1])
         values = np.concatenate([parts.lin[rows], whole.lin])

@@ -69,6 +69,37 @@ class DomainSums:
     wsum2: np.ndarray  # per domain: Σw²
 
 
+@dataclass(frozen=True)
+class DomainBase:
+    """What every statistic over the same domains and weights shares (the rows in
+    a domain, their weights and the sums of the weights per domain)."""
+
+    inside: np.ndarray
+    dom: np.ndarray
+    weights: np.ndarray
+    wsum: np.ndarray  # size + 1: the last bin (rows in no domain) is 0
+    wsum2: np.ndarray
+    n: np.ndarray
+    share: np.ndarray  # per row: w / Σw of its domain (0 outside)
+
+    @classmethod
+    def of(cls, weights: np.ndarray, codes: np.ndarray, size: int) -> DomainBase:
+        inside = codes >= 0
+        return cls._of(inside, np.where(inside, codes, size), weights, size)
+
+    @classmethod
+    def _of(cls, used, dom, weights, size) -> DomainBase:
+        w = np.where(used, weights, 0.0)
+        bins = size + 1
+        wsum = np.bincount(dom, weights=w, minlength=bins)
+        wsum[size] = 0.0
+        wsum2 = np.bincount(dom, weights=w * w, minlength=bins)[:size]
+        n = np.bincount(dom, minlength=bins)[:size]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(used, w / np.where(used, wsum[dom], 1.0), 0.0)
+        return cls(used, dom, w, wsum, wsum2, n, share)
+
+
 def domain_sums(
     kind: str,
     weights: np.ndarray,
@@ -77,51 +108,57 @@ def domain_sums(
     codes: np.ndarray,
     size: int,
     design_effect: bool = True,
+    base: DomainBase | None = None,
 ) -> DomainSums:
     """Estimates and linearised variables of a mean, total or ratio in each domain.
 
     ``codes`` gives each row's domain (−1: in none). Rows with a missing value are
     left out of their domain and counted in ``n_missing`` (R's na.rm=TRUE).
     Without ``design_effect`` the reference variance of R's deff=TRUE is skipped.
+    ``base`` (``DomainBase.of(weights, codes, size)``) saves the work that does not
+    depend on the values when they have no missing value.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown statistic {kind!r}")
     ok = ~np.isnan(a) if b is None else ~np.isnan(a) & ~np.isnan(b)
-    inside = codes >= 0
-    used = ok & inside
-    dom = np.where(used, codes, size)
-    w = np.where(used, weights, 0.0)
-    a0 = np.where(used, a, 0.0)
+    complete = bool(ok.all())
+    if base is None or not complete:
+        inside = codes >= 0
+        used = ok & inside
+        base = DomainBase._of(used, np.where(used, codes, size), weights, size)
+    used, dom, w, wsum = base.inside, base.dom, base.weights, base.wsum
+    a0 = a if complete else np.where(used, a, 0.0)
     wa0 = w * a0
     bins = size + 1
-    wsum = np.bincount(dom, weights=w, minlength=bins)
-    wsum2 = np.bincount(dom, weights=w * w, minlength=bins)[:size]
-    n = np.bincount(dom, minlength=bins)[:size]
     wa = np.bincount(dom, weights=wa0, minlength=bins)
     # The extra bin (rows outside every domain) stays 0 so that lookups read 0.
-    wsum[size] = wa[size] = 0.0
+    wa[size] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "mean":
             value = wa / wsum
             value[size] = 0.0
-            lin = (wa0 - w * value[dom]) / np.where(used, wsum[dom], 1.0)
+            lin = base.share * (a0 - value[dom])
         elif kind == "total":
             value = wa
             lin = wa0
         else:
-            b0 = np.where(used, b, 0.0)
+            b0 = b if complete else np.where(used, b, 0.0)
             wb = np.bincount(dom, weights=w * b0, minlength=bins)
             wb[size] = 0.0
             value = wa / wb
             value[size] = 0.0
             lin = w * (a0 - value[dom] * b0) / np.where(used, wb[dom], 1.0)
     value, wsum = value[:size], wsum[:size]
-    missing = np.bincount(codes[inside & ~ok], minlength=size)[:size]
+    if complete:
+        missing = np.zeros(size, np.int64)
+    else:
+        missing = np.bincount(codes[(codes >= 0) & ~ok], minlength=size)[:size]
     srs = np.full(size, np.nan)
     if kind != "ratio" and design_effect:
-        srs = _srs_variance(w, a0, dom, size, wsum)
+        srs = _srs_variance(w, np.where(used, a0, 0.0), dom, size, wsum)
         if kind == "total":
             srs = srs * wsum**2
+    n, wsum2 = base.n, base.wsum2
     return DomainSums(value, lin, used, dom, w, missing, srs, n, wsum, wsum2)
 
 

@@ -105,6 +105,9 @@ class Layout:
                 np.array([0, count]),
                 count,
             )
+        nested = _nested(code, self.cols, count, self.size)
+        if nested is not None:
+            return nested
         key = self.cols.astype(np.int64) * count + code
         span = self.size * count
         if span <= _MARK_LIMIT:
@@ -123,3 +126,22 @@ class Layout:
         col = unique // count
         indptr = np.searchsorted(col, np.arange(self.size + 1))
         return Grouping(inverse, unique % count, col, indptr, count)
+
+
+def _nested(
+    code: np.ndarray, cols: np.ndarray, count: int, size: int
+) -> Grouping | None:
+    """The grouping when every code lies in one column only (sampling units inside
+    domains, as clusters inside halls): the pairs are the codes. None otherwise."""
+    column = np.full(count, -1, dtype=np.int64)
+    column[code] = cols
+    if not np.array_equal(column[code], cols):
+        return None
+    present = np.flatnonzero(column >= 0)
+    order = np.argsort(column[present], kind="stable")
+    codes = present[order]
+    rank = np.empty(count, dtype=np.int64)
+    rank[codes] = np.arange(len(codes))
+    col = column[codes]
+    indptr = np.searchsorted(col, np.arange(size + 1))
+    return Grouping(rank[code], codes, col, indptr, count)

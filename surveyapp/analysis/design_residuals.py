@@ -110,23 +110,30 @@ def gram(a: Basis, b: Basis) -> np.ndarray | sparse.csc_matrix:
 
 
 def column_sums(
-    op_key: object, a: Basis, layout: Layout, values: np.ndarray
+    op_key: object, a: Basis, layout: Layout, values: list[np.ndarray]
 ) -> sparse.csr_matrix:
-    """a' x (C x columns) for x given by a layout's entries and their values."""
+    """a' x (C x k·columns) for x given by a layout's entries and k vectors of
+    their values, side by side."""
     size = layout.size
     if isinstance(a, Dense):
         block = a.matrix[layout.rows]
         return sparse.csr_matrix(
-            np.stack(
+            np.hstack(
                 [
-                    np.bincount(layout.cols, weights=values * q, minlength=size)
-                    for q in block.T
+                    np.stack(
+                        [
+                            np.bincount(layout.cols, weights=v * q, minlength=size)
+                            for q in block.T
+                        ]
+                    ).reshape(a.width, size)
+                    for v in values
                 ]
-            ).reshape(a.width, size)
+            )
         )
     grouping = layout.group(op_key, lambda rows: a.codes[rows], a.size)
-    data = grouping.sums(a.values[layout.rows] * values)
-    return grouping.matrix(data, size).tocsr()
+    scale = a.values[layout.rows]
+    blocks = [grouping.matrix(grouping.sums(scale * v), size) for v in values]
+    return (blocks[0] if len(blocks) == 1 else sparse.hstack(blocks)).tocsr()
 
 
 def _dense(m: np.ndarray | sparse.spmatrix) -> np.ndarray:
@@ -208,14 +215,16 @@ class Residualiser:
         for op in operators:
             op.cross = [sparse.csr_matrix(gram(op.sums, basis)) for basis in self.bases]
 
-    def coefficients(self, layout: Layout, values: np.ndarray) -> sparse.csr_matrix:
-        """K (basis columns x columns, sparse) such that the residuals are
-        x − B·K, for x given by the layout's entries and their values.
+    def coefficients(
+        self, layout: Layout, values: list[np.ndarray]
+    ) -> sparse.csr_matrix:
+        """K (basis columns x k·columns, sparse) such that the residuals are
+        x − B·K, for x given by the layout's entries and k vectors of their values.
 
         A post-stratum's coefficients are non-zero only for the columns with rows
         in it, so K is kept sparse.
         """
-        size = layout.size
+        size = layout.size * len(values)
         if not self.operators:
             return sparse.csr_matrix((0, size))
         k: list[sparse.csr_matrix | None] = [None] * len(self.operators)

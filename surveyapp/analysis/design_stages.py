@@ -78,8 +78,25 @@ def build_stage(
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if values.isna().any():
         raise ValueError(f"design column {values.name!r} has missing values")
+    dense = sorted_codes(values.to_numpy())
+    if dense is not None:
+        return dense
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes 0..K−1 in the sorted order of small non-negative integers (as
+    pd.factorize(sort=True) gives), found by marking; None for other values."""
+    if values.dtype.kind not in "iu" or not len(values):
+        return None
+    low, high = int(values.min()), int(values.max())
+    if low < 0 or high > 4 * len(values) + 1024:
+        return None
+    present = np.zeros(high + 1, dtype=bool)
+    present[values] = True
+    number = np.cumsum(present) - 1
+    return number[values].astype(np.int64), np.flatnonzero(present).astype(object)
 
 
 def _fpc_columns(fpc: str | Sequence[str] | None, stages: int) -> list[str | None]:

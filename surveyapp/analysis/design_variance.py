@@ -91,23 +91,31 @@ class _StagePart:
         unit = self.stage.unit
         return layout.group(("unit", number), lambda rows: unit[rows], self.units)
 
-    def unit_sums(self, layout: Layout, values: np.ndarray, number: int):
-        """The entries' totals per sampling unit: (grouping, pair sums, matrix)."""
+    def unit_sums(self, layout: Layout, values: list[np.ndarray], number: int):
+        """The entries' totals per sampling unit for each vector of values:
+        (grouping, pair sums of each, the units x (k·columns) matrix)."""
         grouping = self.grouping(layout, number)
-        data = grouping.sums(values)
-        return grouping, data, grouping.matrix(data, layout.size)
+        data = [grouping.sums(v) for v in values]
+        blocks = [grouping.matrix(d, layout.size) for d in data]
+        matrix = blocks[0] if len(blocks) == 1 else sparse.hstack(blocks).tocsc()
+        return grouping, data, matrix
 
-    def stratum_totals(self, grouping, data, k: sparse.csr_matrix, size: int):
-        """S[h, d]: the column's residual total over stratum h (H x D)."""
-        sums = grouping.by(self.stage.unit_stratum, self.n_strata, data, size)
-        return sums - _dense(self.basis_strata @ k)
+    def stratum_totals(self, grouping, data: list, k: sparse.csr_matrix, size: int):
+        """S[h, d]: the column's residual total over stratum h (H x k·D)."""
+        sums = [
+            grouping.by(self.stage.unit_stratum, self.n_strata, d, size) for d in data
+        ]
+        return np.hstack(sums) - _dense(self.basis_strata @ k)
 
-    def variances(self, layout: Layout, values: np.ndarray, k, number: int):
+    def variances(self, layout: Layout, values: list[np.ndarray], k, number: int):
+        """Per column of every vector of values (k·D): the stage's variance."""
         grouping, data, unit_sums = self.unit_sums(layout, values, number)
-        yy = np.bincount(
-            grouping.col,
-            weights=data**2 * self.unit_scale[grouping.code],
-            minlength=layout.size,
+        scale = self.unit_scale[grouping.code]
+        yy = np.concatenate(
+            [
+                np.bincount(grouping.col, weights=d**2 * scale, minlength=layout.size)
+                for d in data
+            ]
         )
         cross = (unit_sums.T.tocsr() @ self.weighted_basis).multiply(k.T)
         quad = k.multiply(self.gram @ k).sum(axis=0)
@@ -122,7 +130,7 @@ class _StagePart:
         return within * self.factor
 
     def covariances(self, layout: Layout, values: np.ndarray, k, number: int):
-        grouping, data, unit_sums = self.unit_sums(layout, values, number)
+        grouping, data, unit_sums = self.unit_sums(layout, [values], number)
         left = unit_sums.T.tocsr()
         yy = _dense(left @ sparse.diags(self.unit_scale) @ unit_sums)
         cross = _dense((left @ self.weighted_basis) @ k)
@@ -171,22 +179,25 @@ class VarianceEngine:
         return out
 
     def variances(
-        self, layouts: list[tuple[int, Layout]], values: np.ndarray
+        self, layouts: list[tuple[int, Layout]], values: np.ndarray | list[np.ndarray]
     ) -> np.ndarray:
-        """Variance of each column's total; ``values`` holds one value per row."""
+        """Variance of each column's total for one vector of values per row (an
+        array of columns) or several (a k x columns array)."""
+        many = isinstance(values, list)
+        vectors = values if many else [values]
         total = sum(layout.size for _start, layout in layouts)
-        out = np.empty(total)
+        out = np.empty((len(vectors), total))
         for start, layout in layouts:
-            v = values[layout.rows]
+            v = [x[layout.rows] for x in vectors]
             k = self.residuals.coefficients(layout, v)
-            out[start : start + layout.size] = sum(
-                p.variances(layout, v, k, s) for s, p in enumerate(self.parts)
-            )
-        return np.maximum(out, 0.0)
+            part = sum(p.variances(layout, v, k, s) for s, p in enumerate(self.parts))
+            out[:, start : start + layout.size] = part.reshape(len(v), layout.size)
+        out = np.maximum(out, 0.0)
+        return out if many else out[0]
 
     def covariances(self, layout: Layout, values: np.ndarray) -> np.ndarray:
         """The covariance matrix of the columns' totals; one value per entry."""
-        k = self.residuals.coefficients(layout, values)
+        k = self.residuals.coefficients(layout, [values])
         return sum(
             p.covariances(layout, values, k, s) for s, p in enumerate(self.parts)
         )

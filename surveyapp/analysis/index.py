@@ -12,6 +12,7 @@ import pandas as pd
 from surveyapp.analysis.design import SurveyDesign
 from surveyapp.analysis.design_domains import DomainEstimator, MeanComparison
 from surveyapp.analysis.design_estimates import proportion_interval
+from surveyapp.analysis.design_stages import sorted_codes
 from surveyapp.analysis.index_design import (
     TOTAL,
     DesignSettings,
@@ -149,7 +150,8 @@ def unit_indices(
     ``method`` with the survey weights.
     """
     settings = settings or IndexSettings()
-    data = frame.reset_index(drop=True).copy()
+    # Copy-on-write (pandas >= 3): the columns added below never reach ``frame``.
+    data = frame.reset_index(drop=True)
     if data.empty:
         raise ValueError("no responses to compute an index from")
     scores = rescale(data[list(drivers)].astype(float), scale)
@@ -195,7 +197,15 @@ def _weighted_means(
 
 
 def _domains(values: pd.Series) -> tuple[np.ndarray, list[Hashable]]:
-    codes, uniques = pd.factorize(values)
+    dense = (
+        sorted_codes(values.to_numpy())
+        if pd.api.types.is_integer_dtype(values)
+        else None
+    )
+    if dense is None:
+        codes, uniques = pd.factorize(values)
+    else:
+        codes, uniques = dense[0], [values.dtype.type(u) for u in dense[1]]
     order = sorted(range(len(uniques)), key=lambda i: (str(uniques[i]), i))
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
@@ -215,7 +225,7 @@ def _estimates(
     level, ci = settings.design.level, design.ci
     unit_codes, units = _domains(data["unit"])
     by_unit = DomainEstimator.from_codes(design, unit_codes, units)
-    comparison = by_unit.compare_means(score)
+    comparison = by_unit.compare_means(score, design_effect=False)
     months, month_labels = _domains(data["month"].astype(str))
     trend_codes = np.where(unit_codes >= 0, unit_codes * len(month_labels) + months, -1)
     trend_labels = [(u, m) for u in units for m in month_labels]
@@ -230,8 +240,8 @@ def _estimates(
         table[name] = [getattr(e, name) for e in index]
     for name in ("value", "se", "ci_low", "ci_high"):
         table["index" if name == "value" else name] = [getattr(e, name) for e in index]
-    for label, values in (("good_rate", good), ("bad_rate", bad)):
-        est = by_unit.arrays("mean", values)
+    means = by_unit.means([good, bad, *(scores[name].to_numpy() for name in scores)])
+    for label, est in zip(("good_rate", "bad_rate"), means[:2], strict=True):
         low, high = proportion_interval(est.value, est.se, est.df, level, ci)
         table[label] = est.value
         table[f"{label}_se"] = est.se
@@ -240,7 +250,7 @@ def _estimates(
     table["overall_mean"] = _weighted_means(
         (overall - 1) / 4 * 100, unit_codes, len(units), design.weights
     )
-    drivers = {name: by_unit.arrays("mean", scores[name].to_numpy()) for name in scores}
+    drivers = dict(zip(scores.columns, means[2:], strict=True))
     table["driver_scores"] = [
         {k: float(v.value[d]) for k, v in drivers.items()} for d in range(len(units))
     ]

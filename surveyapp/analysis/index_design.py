@@ -10,6 +10,7 @@ import pandas as pd
 
 from surveyapp.analysis.design import SurveyDesign
 from surveyapp.analysis.design_calibration import trim_within
+from surveyapp.analysis.design_stages import sorted_codes
 
 TOTAL = "*"  # the service-item key of a hall's monthly total
 CLUSTERS = ("window_day", "response")
@@ -44,13 +45,23 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values if pd.api.types.is_string_dtype(values) else values.astype(str)
 
 
+def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and labels of a column (integers by marking, text by hashing)."""
+    if pd.api.types.is_integer_dtype(values):
+        dense = sorted_codes(values.to_numpy())
+        if dense is not None:
+            return dense
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
 def _cells(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """The hall x month x item cell of each row and the cells with their counts."""
     codes, names = [], []
     for column in ("hall", "month", "item"):
-        c, u = pd.factorize(_as_text(frame[column]))
-        codes.append(c.astype(np.int64))
-        names.append(np.asarray(u, dtype=object))
+        c, u = _factorize(_as_text(frame[column]))
+        codes.append(c)
+        names.append(u)
     months, items = len(names[1]), len(names[2])
     cell, unique = pd.factorize((codes[0] * months + codes[1]) * items + codes[2])
     cells = pd.DataFrame(
@@ -222,13 +233,14 @@ def cluster_codes(data: pd.DataFrame, cluster: str) -> np.ndarray:
     n = len(data)
     if cluster == "response" or "window" not in data or "day" not in data:
         return np.arange(n)
-    window = pd.factorize(data["window"])[0]
-    day = pd.factorize(data["day"])[0]
+    window = _factorize(data["window"])[0]
+    day = _factorize(data["day"])[0]
     days = max(int(day.max()) + 1, 1)
     key = window.astype(np.int64) * days + day
     # Responses without a window (or day) are clusters of their own.
     alone = (window < 0) | (day < 0)
-    return np.where(alone, -1 - np.arange(n), key)
+    first_alone = int(key.max()) + 1 if len(key) else 0
+    return np.where(alone, first_alone + np.arange(n), key)
 
 
 def survey_design(
