@@ -64,8 +64,9 @@ class PointsRule:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         if "bands" in values:
+            # An int cutoff is a rank, a float one a share (JSON keeps 1 and 1.0 apart).
             values["bands"] = tuple(
-                (int(c) if float(c).is_integer() and c >= 1 else float(c), float(p))
+                (c if isinstance(c, int) else float(c), float(p))
                 for c, p in values["bands"]
             )
         if "band_points" in values:

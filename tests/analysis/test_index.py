@@ -511,3 +511,11 @@ def test_units_inside_halls_match_a_design_built_by_hand():
         assert row.index == pytest.approx(est.value, rel=1e-12)
         assert row.se == pytest.approx(est.se, rel=1e-9)
         assert (row.n, row.df) == (est.n, est.df)
+
+
+def test_rank_and_share_cutoffs_survive_the_record():
+    import json
+
+    rule = PointsRule(kind="rank", bands=((2, 10.0), (1.0, 4.0)))
+    again = PointsRule.from_dict(json.loads(json.dumps(rule.to_dict())))
+    assert again == rule and isinstance(again.bands[1][0], float)
