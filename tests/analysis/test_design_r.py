@@ -56,7 +56,9 @@ def design(name: str, **options) -> SurveyDesign:
             frame("twostage"), psu="psu", ssu="ssu", fpc=("fpc1", "fpc2")
         )
     if name.startswith("gen_lonely"):
-        return SurveyDesign(frame("lonely"), weights="w", strata="h", psu="psu", **options)
+        return SurveyDesign(
+            frame("lonely"), weights="w", strata="h", psu="psu", **options
+        )
     if name == "apiclus1":
         return SurveyDesign(frame("apiclus1"), weights="pw", psu="dnum", fpc="fpc")
     if name == "apistrat":
