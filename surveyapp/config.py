@@ -93,17 +93,31 @@ class Config:
     RETENTION_DAYS = _env_int("RETENTION_DAYS", 180)
     # --- end operations
 
-    # --- Satisfaction indices (issue 3; README "Satisfaction indices") ------------
+    # --- Satisfaction indices (issues 3 and 22; docs/indices.md, docs/methods.md) ----
     # A unit whose Kish effective sample size is below this is reported, not ranked.
     INDEX_MIN_N_EFF = float(os.environ.get("INDEX_MIN_N_EFF", 30))
     # Include responses the quality checks flagged (rejected ones never count).
     INDEX_INCLUDE_FLAGGED = os.environ.get("INDEX_INCLUDE_FLAGGED", "0") == "1"
-    # Survey weights above this multiple of the mean weight are trimmed (0: never).
+    # Survey weights above this multiple of their hall's mean weight are trimmed
+    # within the hall (0: never).
     INDEX_TRIM_UPPER = float(os.environ.get("INDEX_TRIM_UPPER", 5.0))
-    # Index -> performance points: "linear" (floor..ceiling -> 0..max) or "rank"
-    # bands [(rank or share cutoff, points), ...].
+    # A response counts if it answered at least this share of the drivers; its
+    # composite if those carry at least this share of the dimension weights.
+    INDEX_MIN_DRIVER_SHARE = float(os.environ.get("INDEX_MIN_DRIVER_SHARE", 0.5))
+    # Sampling units: "window_day" (a window's responses of one day form a
+    # cluster) or "response" (every response independent).
+    INDEX_CLUSTER = os.environ.get("INDEX_CLUSTER", "window_day")
+    # Finite-population correction from the transaction volumes (env 1).
+    INDEX_FPC = os.environ.get("INDEX_FPC", "0") == "1"
+    # Confidence level of the intervals, and of the test that gives the bands.
+    INDEX_LEVEL = float(os.environ.get("INDEX_LEVEL", 0.95))
+    INDEX_BAND_LEVEL = float(os.environ.get("INDEX_BAND_LEVEL", 0.95))
+    # Index -> performance points: "band" (significantly above / not different /
+    # below the overall index), "rank" (bands of tied ranks: [(rank or share
+    # cutoff, points), ...]) or "linear" (floor..ceiling -> 0..max).
     INDEX_POINTS = {
-        "kind": os.environ.get("INDEX_POINTS_KIND", "linear"),
+        "kind": os.environ.get("INDEX_POINTS_KIND", "band"),
+        "band_points": {"above": 10.0, "same": 6.0, "below": 0.0},
         "floor": 60.0,
         "ceiling": 95.0,
         "max_points": 10.0,

@@ -14,7 +14,15 @@ from sqlalchemy import text
 from surveyapp import create_app
 from surveyapp.extensions import db as _db
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# ../shared/data beside the checkout; a worktree (/work/wt/<name>) finds it further up.
+SHARED_DATA = next(
+    (
+        parent / "shared" / "data"
+        for parent in Path(__file__).resolve().parents
+        if (parent / "shared" / "data").is_dir()
+    ),
+    Path(__file__).resolve().parents[1].parent / "shared" / "data",
+)
 
 
 def shared_data(*parts: str) -> Path:

@@ -20,6 +20,11 @@ def test_run_export_publish_supersede(runner, demo, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "run 1:" in result.output and "8 units" in result.output
+    assert "above" in result.output and "below the overall" in result.output
+    verified = runner.invoke(args=["indices", "verify", "--run", "1"])
+    assert verified.exit_code == 0 and "all figures agree" in verified.output
+    missing = runner.invoke(args=["indices", "verify", "--run", "99"])
+    assert missing.exit_code != 0 and "no index run 99" in missing.output
     for fmt in ("csv", "xlsx", "json"):
         out = tmp_path / f"run.{fmt}"
         result = runner.invoke(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from surveyapp.analysis import design_repweights as repweights
 from surveyapp.analysis.design_calibration import (
     CalibrationError,
     EmptyCellError,
@@ -24,17 +23,33 @@ from surveyapp.analysis.design_calibration import (
     rake_weights,
     trim_weights,
 )
+from surveyapp.analysis.design_domains import DomainEstimator
+from surveyapp.analysis.design_estimates import (
+    DomainBase,
+    Estimate,
+    EstimateArrays,
+    domain_sums,
+    estimate_arrays,
+    estimates_frame,
+)
+from surveyapp.analysis.design_greg import (
+    CalibrationConvergenceError,
+    calibration_factors,
+    greg_step,
+    model_matrix,
+)
+from surveyapp.analysis.design_layout import Layout
+from surveyapp.analysis.design_replicate import ReplicateDesign
+from surveyapp.analysis.design_residuals import CalibrationStep, PostStep, RakeStep
+from surveyapp.analysis.design_stages import design_stages
 from surveyapp.analysis.design_variance import (
     LONELY_OPTIONS,
-    CalibrationStep,
     LonelyPSUError,
-    Stage,
-    build_stage,
-    residualise,
-    stage_variance,
+    VarianceEngine,
 )
 
 __all__ = [
+    "CalibrationConvergenceError",
     "CalibrationError",
     "DomainEstimator",
     "EmptyCellError",
@@ -44,57 +59,10 @@ __all__ = [
     "MissingTargetError",
     "NegativeWeightError",
     "RakingConvergenceError",
+    "ReplicateDesign",
     "SurveyDesign",
     "estimates_frame",
 ]
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A design-based estimate.
-
-    ``deff`` is Kish's weighting design effect n·Σw²/(Σw)² over the rows used, and
-    ``n_eff`` = (Σw)²/Σw² (EXPECTED.md). ``deff_design`` is R's ``deff=TRUE``: the
-    design variance over the variance under simple random sampling without
-    replacement of the same size (NaN for ratios).
-    """
-
-    value: float
-    se: float
-    ci_low: float
-    ci_high: float
-    n: int
-    n_eff: float
-    deff: float
-    df: float
-    n_missing: int
-    deff_design: float = float("nan")
-
-    @property
-    def variance(self) -> float:
-        return self.se**2
-
-
-def estimates_frame(estimates: Mapping[Hashable, Estimate]) -> pd.DataFrame:
-    """A data frame with one row per domain from a mapping of estimates."""
-    rows = {key: vars(est) for key, est in estimates.items()}
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    if values.isna().any():
-        raise ValueError(f"design column {values.name!r} has missing values")
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
-
-
-def _fpc_columns(fpc: str | Sequence[str] | None, stages: int) -> list[str | None]:
-    if fpc is None:
-        return [None] * stages
-    names = [fpc] if isinstance(fpc, str) else list(fpc)
-    if len(names) != stages:
-        raise ValueError(f"fpc needs {stages} column(s), one per sampling stage")
-    return names
 
 
 class SurveyDesign:
@@ -130,45 +98,10 @@ class SurveyDesign:
         self.ci = ci
         self.level = level
         n = len(self.frame)
-        if strata is None:
-            strat, strat_labels = np.zeros(n, np.int64), np.array(["1"], dtype=object)
-        else:
-            strat, strat_labels = _codes(self.frame[strata])
-        if psu is None:
-            unit = np.arange(n, dtype=np.int64)
-        else:
-            psu_values = self.frame[psu]
-            if nest:
-                psu_values = pd.Series(
-                    list(zip(strat, psu_values, strict=True)), dtype=object
-                )
-            unit = _codes(psu_values)[0]
-            per_psu = pd.Series(strat).groupby(unit).nunique()
-            if (per_psu > 1).any():
-                raise ValueError("PSUs are not nested in strata; pass nest=True")
-        fpc_names = _fpc_columns(fpc, 2 if ssu is not None else 1)
-        fpc1 = (
-            None if fpc_names[0] is None else self.frame[fpc_names[0]].to_numpy(float)
+        self.has_strata = strata is not None
+        self.stages, self._population, implied = design_stages(
+            self.frame, strata, psu, ssu, fpc, nest
         )
-        stage1, pop1 = build_stage(
-            strat, unit, strat_labels, fpc1, str(fpc_names[0]), 1
-        )
-        self.stages: tuple[Stage, ...] = (stage1,)
-        implied = None if pop1 is None else (pop1 / stage1.n_units)[strat]
-        if ssu is not None:
-            sub = _codes(
-                pd.Series(list(zip(unit, self.frame[ssu], strict=True)), dtype=object)
-            )[0]
-            if fpc_names[1] is not None:
-                fpc2 = self.frame[fpc_names[1]].to_numpy(float)
-                psu_labels = np.asarray(
-                    pd.Series(self.frame[psu]).groupby(unit).first(), dtype=object
-                )
-                stage2, pop2 = build_stage(unit, sub, psu_labels, fpc2, fpc_names[1], 2)
-                mult = (stage1.n_units / pop1)[stage1.unit_stratum]
-                stage2 = Stage(**{**vars(stage2), "multiplier": mult})
-                self.stages = (stage1, stage2)
-                implied = implied * (pop2 / stage2.n_units)[unit]
         if weights is not None:
             w = self.frame[weights].to_numpy(float)
         elif implied is not None:
@@ -180,9 +113,8 @@ class SurveyDesign:
         if np.any(w < 0):
             raise NegativeWeightError(f"{int((w < 0).sum())} negative weight(s)")
         self._weights = w
-        self._strata_codes = strat
-        self._psu_codes = unit
         self.calibration: tuple[CalibrationStep, ...] = ()
+        self._engine: VarianceEngine | None = None
 
     # -- basic properties -------------------------------------------------
     @property
@@ -192,126 +124,120 @@ class SurveyDesign:
     @property
     def degf(self) -> int:
         """R's degf: number of PSUs minus number of strata."""
-        return self._degf(np.ones(len(self._weights), dtype=bool))
+        codes = np.zeros(len(self._weights), np.int64)
+        return int(self.domain_df(self.engine.layouts(codes, 1), codes >= 0)[0])
 
-    def _degf(self, used: np.ndarray) -> int:
-        used = used & (self._weights != 0)
-        n_psu = len(np.unique(self._psu_codes[used]))
-        n_strata = len(np.unique(self._strata_codes[used]))
-        return n_psu - n_strata
+    def with_weights(self, weights: np.ndarray) -> SurveyDesign:
+        """The same design and calibration steps with other final weights, as R's
+        trimWeights keeps the calibration for the variance."""
+        w = np.asarray(weights, dtype=float)
+        if w.shape != self._weights.shape:
+            raise ValueError("one weight per row")
+        if not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise NegativeWeightError("weights must be finite and non-negative")
+        return self._derive(w, None)
 
     def _derive(
         self, weights: np.ndarray, step: CalibrationStep | None
     ) -> SurveyDesign:
         new = copy.copy(self)
         new._weights = weights
+        new._engine = None
         if step is not None:
             new.calibration = (*self.calibration, step)
         return new
 
+    def domain_df(
+        self, layouts: list[tuple[int, Layout]], used: np.ndarray
+    ) -> np.ndarray:
+        """PSUs minus strata among each domain's used rows with a non-zero weight."""
+        flags = used & (self._weights != 0)
+        out = []
+        for _start, layout in layouts:
+            entries = flags[layout.rows]
+            # Variables without missing values share their flags: count once.
+            key = ("df", hash(np.packbits(entries).tobytes()))
+            found = layout.cache.get(key)
+            if found is None:
+                psus, strata = self.engine.units_with(layout, entries)
+                found = layout.cache[key] = psus - strata
+            out.append(found)
+        return np.concatenate(out).astype(float)
+
     # -- estimation core --------------------------------------------------
-    def _column(self, name: str) -> np.ndarray:
+    def column(self, name: str) -> np.ndarray:
+        """A column's values as floats (for the estimators)."""
         if name not in self.frame.columns:
             raise KeyError(f"unknown column {name!r}")
         values = pd.to_numeric(self.frame[name], errors="raise")
         return values.to_numpy(dtype=float)
 
+    @property
+    def engine(self) -> VarianceEngine:
+        """The variance computations of this design (built once, then reused)."""
+        if self._engine is None:
+            self._engine = VarianceEngine(
+                self.stages, self.calibration, self.lonely_psu
+            )
+        return self._engine
+
     def variance(self, x: np.ndarray) -> float:
         """Design variance of the total of a linearised (weighted) variable x."""
-        r = residualise(x, self.calibration)
-        return sum(stage_variance(r, st, self.lonely_psu) for st in self.stages)
+        codes = np.zeros(len(self._weights), np.int64)
+        layouts = self.engine.layouts(codes, 1)
+        return float(self.engine.variances(layouts, np.asarray(x, dtype=float))[0])
 
-    def _finish(
+    def estimates(
         self,
-        value: float,
-        lin: np.ndarray,
-        used: np.ndarray,
-        n_missing: int,
-        srs_var: float,
-    ) -> Estimate:
-        var = self.variance(lin)
-        se = float(np.sqrt(var))
-        w = self._weights[used]
-        df = self._degf(used)
-        if self.ci == "normal":
-            q = stats.norm.ppf(0.5 + self.level / 2)
-        else:
-            q = stats.t.ppf(0.5 + self.level / 2, df) if df > 0 else np.nan
-        sw, sw2 = w.sum(), (w**2).sum()
-        n = int(used.sum())
-        return Estimate(
-            value=float(value),
-            se=se,
-            ci_low=float(value - q * se),
-            ci_high=float(value + q * se),
-            n=n,
-            n_eff=float(sw**2 / sw2) if sw2 > 0 else 0.0,
-            deff=float(n * sw2 / sw**2) if sw > 0 else float("nan"),
-            df=float(np.inf if self.ci == "normal" else df),
-            n_missing=n_missing,
-            deff_design=float(var / srs_var) if srs_var > 0 else float("nan"),
+        kind: str,
+        numerator: np.ndarray,
+        denominator: np.ndarray | None,
+        codes: np.ndarray,
+        size: int,
+        layouts: list[tuple[int, Layout]] | None = None,
+        design_effect: bool = True,
+        base: DomainBase | None = None,
+    ) -> EstimateArrays:
+        """A mean, total or ratio in each of ``size`` domains (row codes, −1: none);
+        ``layouts`` (``engine.layouts(codes, size)``) and ``base``
+        (``DomainBase.of(weights, codes, size)``) may be passed to reuse them.
+        Without ``design_effect`` R's deff=TRUE ratio is not computed (NaN)."""
+        sums = domain_sums(
+            kind,
+            self._weights,
+            numerator,
+            denominator,
+            codes,
+            size,
+            design_effect,
+            base,
         )
+        if layouts is None:
+            layouts = self.engine.layouts(codes, size)
+        variance = self.engine.variances(layouts, sums.lin)
+        df = self.domain_df(layouts, sums.used)
+        return estimate_arrays(sums, variance, df, self.ci, self.level)
 
-    def _srs_mean_var(self, y: np.ndarray, used: np.ndarray) -> float:
-        """R deff=TRUE reference: svyvar * (N̂ - n) / (N̂ n) for a mean."""
-        w, yy = self._weights[used], y[used]
-        psum, n = w.sum(), int((w != 0).sum())
-        if n < 2 or psum <= 0:
-            return float("nan")
-        mean = (w * yy).sum() / psum
-        svyvar = (w * (yy - mean) ** 2).sum() / psum * n / (n - 1)
-        return svyvar * (psum - n) / (psum * n)
-
-    def _mean(self, y: np.ndarray, dom: np.ndarray) -> Estimate:
-        ok = ~np.isnan(y)
-        used = ok & dom
-        w = np.where(used, self._weights, 0.0)
-        y0 = np.where(ok, y, 0.0)
-        size = w.sum()
-        if size <= 0:
+    def _single(self, kind: str, a: np.ndarray, b: np.ndarray | None) -> Estimate:
+        est = self.estimates(kind, a, b, np.zeros(len(a), np.int64), 1).estimate(0)
+        if kind == "mean" and not est.n_eff > 0:
             raise ValueError("no respondents with positive weight")
-        mean = (w * y0).sum() / size
-        lin = w * (y0 - mean) / size
-        return self._finish(
-            mean, lin, used, int((dom & ~ok).sum()), self._srs_mean_var(y0, used)
-        )
-
-    def _total(self, y: np.ndarray, dom: np.ndarray) -> Estimate:
-        ok = ~np.isnan(y)
-        used = ok & dom
-        w = np.where(used, self._weights, 0.0)
-        lin = w * np.where(ok, y, 0.0)
-        srs = self._srs_mean_var(np.where(ok, y, 0.0), used) * w.sum() ** 2
-        return self._finish(lin.sum(), lin, used, int((dom & ~ok).sum()), srs)
-
-    def _ratio(self, num: np.ndarray, den: np.ndarray, dom: np.ndarray) -> Estimate:
-        ok = ~np.isnan(num) & ~np.isnan(den)
-        used = ok & dom
-        w = np.where(used, self._weights, 0.0)
-        a, b = np.where(ok, num, 0.0), np.where(ok, den, 0.0)
-        tb = (w * b).sum()
-        if tb == 0:
+        if kind == "ratio" and not np.isfinite(est.value):
             raise ZeroDivisionError("denominator total is zero")
-        ratio = (w * a).sum() / tb
-        lin = w * (a - ratio * b) / tb
-        return self._finish(ratio, lin, used, int((dom & ~ok).sum()), float("nan"))
+        return est
 
     # -- public estimators ------------------------------------------------
     def mean(self, column: str) -> Estimate:
         """Weighted mean (R svymean, na.rm=TRUE: missing rows are a domain)."""
-        return self._mean(self._column(column), np.ones(len(self.frame), bool))
+        return self._single("mean", self.column(column), None)
 
     def total(self, column: str) -> Estimate:
         """Weighted total (R svytotal with na.rm=TRUE); missing are never zeros."""
-        return self._total(self._column(column), np.ones(len(self.frame), bool))
+        return self._single("total", self.column(column), None)
 
     def ratio(self, numerator: str, denominator: str) -> Estimate:
         """Ratio of totals (R svyratio)."""
-        return self._ratio(
-            self._column(numerator),
-            self._column(denominator),
-            np.ones(len(self.frame), bool),
-        )
+        return self._single("ratio", self.column(numerator), self.column(denominator))
 
     def by(self, columns: str | Sequence[str]) -> DomainEstimator:
         """Domain estimates; every PSU stays in the variance (R svyby)."""
@@ -327,9 +253,22 @@ class SurveyDesign:
         labels = cell_labels(self.frame, names)
         codes, targets = match_cells(labels, population_mapping(population), str(names))
         new_w = poststratify_weights(self._weights, codes, targets)
-        step = CalibrationStep(
-            "post", (codes,), (len(targets),), (new_w,), self._weights
-        )
+        step = PostStep(codes, len(targets), new_w, self._weights)
+        return self._derive(new_w, step)
+
+    def poststratify_cells(self, cells: np.ndarray, totals: np.ndarray) -> SurveyDesign:
+        """``poststratify`` with the post-stratum of each row given as a code
+        0..C−1 and the population count of each stratum as an array."""
+        codes = np.asarray(cells, dtype=np.int64)
+        targets = np.asarray(totals, dtype=float)
+        if codes.shape != self._weights.shape:
+            raise ValueError("one post-stratum code per row")
+        if len(codes) and (codes.min() < 0 or codes.max() >= len(targets)):
+            raise MissingTargetError("a row's post-stratum has no population count")
+        if np.any(targets < 0) or not np.all(np.isfinite(targets)):
+            raise CalibrationError("targets must be finite and non-negative")
+        new_w = poststratify_weights(self._weights, codes, targets)
+        step = PostStep(codes, len(targets), new_w, self._weights)
         return self._derive(new_w, step)
 
     def rake(
@@ -356,47 +295,108 @@ class SurveyDesign:
             )
             prepared.append((str(key), codes, targets))
         new_w, sweep = rake_weights(self._weights, prepared, max_iter, tol, epsilon)
-        step = CalibrationStep(
-            "rake",
+        step = RakeStep(
             tuple(c for _, c, _ in prepared),
             tuple(len(t) for _, _, t in prepared),
             tuple(sweep),
         )
         return self._derive(new_w, step)
 
-    def trim(self, upper: float = np.inf, lower: float = -np.inf) -> SurveyDesign:
-        """R trimWeights(strict=TRUE): clip and share the excess, keeping the total.
+    def calibrate(
+        self,
+        margins: Mapping[str, Mapping[object, float]] | None = None,
+        totals: Mapping[str, float] | None = None,
+        calfun: str = "linear",
+        bounds: tuple[float, float] | None = None,
+        *,
+        population_size: float | None = None,
+        max_iter: int = 50,
+        epsilon: float = 1e-7,
+        force: bool = False,
+    ) -> SurveyDesign:
+        """R calibrate: weights w·g meeting categorical margins and numeric totals.
+
+        ``margins`` maps a column to its population count per level, ``totals`` a
+        numeric column to its population total; ``population_size`` alone adds
+        the intercept. ``calfun`` is "linear" (GREG), "raking" or "logit"; ``bounds``
+        (lower, upper) bound the ratios g (logit needs them). The calibration is
+        carried into the variance as R does (residuals of the weighted fit).
+        """
+        mm, population, _names = model_matrix(
+            self.frame, margins, totals, population_size
+        )
+        g = calibration_factors(
+            mm, self._weights, population, calfun, bounds, max_iter, epsilon, force
+        )
+        step = greg_step(mm, self._weights, g)
+        return self._derive(self._weights * g, step)
+
+    def trim(
+        self, upper: float = np.inf, lower: float = -np.inf, strict: bool = True
+    ) -> SurveyDesign:
+        """R trimWeights: clip at the bounds and share the excess over the other
+        weights, keeping the total; ``strict`` repeats until all are inside.
 
         Earlier calibration steps are kept for the variance, as R does.
         """
-        return self._derive(trim_weights(self._weights, upper, lower), None)
+        return self._derive(trim_weights(self._weights, upper, lower, strict), None)
 
+    def replicate(
+        self,
+        type: str = "JK1",  # noqa: A002 - R's argument name
+        *,
+        mse: bool = False,
+        replicates: int = 50,
+        seed: int | np.random.Generator | None = None,
+    ) -> ReplicateDesign:
+        """R as.svrepdesign: "JK1" (unstratified), "JKn", "bootstrap" or
+        "subbootstrap" replicate weights on the first-stage units.
 
-class DomainEstimator:
-    """Estimates in each domain of a design (R svyby semantics)."""
-
-    def __init__(self, design: SurveyDesign, labels: pd.Series) -> None:
-        self.design = design
-        codes, uniques = pd.factorize(labels)
-        order = sorted(range(len(uniques)), key=lambda i: (str(uniques[i]), i))
-        self.domains = [uniques[i] for i in order]
-        self._codes = codes
-        self._order = order
-
-    def _each(
-        self, fn: Callable[..., Estimate], *arrays: np.ndarray
-    ) -> dict[Hashable, Estimate]:
-        return {
-            self.domains[k]: fn(*arrays, self._codes == i)
-            for k, i in enumerate(self._order)
-        }
-
-    def mean(self, column: str) -> dict[Hashable, Estimate]:
-        return self._each(self.design._mean, self.design._column(column))
-
-    def total(self, column: str) -> dict[Hashable, Estimate]:
-        return self._each(self.design._total, self.design._column(column))
-
-    def ratio(self, numerator: str, denominator: str) -> dict[Hashable, Estimate]:
-        num, den = self.design._column(numerator), self.design._column(denominator)
-        return self._each(self.design._ratio, num, den)
+        A calibrated design is refused, as R (>= 4.2) does: replicate first, then
+        calibrate the replicate design, which recalibrates every replicate.
+        """
+        stage = self.stages[0]
+        if self.calibration:
+            # R >= 4.2 refuses too: replicates of calibrated weights would leave
+            # the calibration out of the variance.
+            raise ValueError(
+                "create the replicates first, then calibrate the replicate design"
+            )
+        if type not in repweights.REPLICATE_TYPES:
+            raise ValueError(f"type must be one of {repweights.REPLICATE_TYPES}")
+        if type == "JK1":
+            if self.has_strata:
+                raise ValueError("JK1 is for unstratified designs: use JKn")
+            fraction = float(stage.fraction[0])
+            reps = repweights.jk1(len(stage.unit_stratum), fraction)
+        elif type == "JKn":
+            reps = repweights.jkn(
+                stage.unit_stratum, stage.fraction, self.lonely_psu, stage.labels
+            )
+        else:
+            rng = np.random.default_rng(seed)
+            reps = repweights.bootstrap(
+                stage.unit_stratum,
+                self._population if type == "bootstrap" else None,
+                replicates,
+                rng,
+                subsample=type == "subbootstrap",
+            )
+        selfrep = None
+        if self._population is not None:
+            selfrep = (self._population == stage.n_units)[
+                stage.unit_stratum[stage.unit]
+            ]
+        return ReplicateDesign.from_factors(
+            self.frame,
+            self._weights,
+            reps.factors,
+            stage.unit,
+            type=type,
+            scale=reps.scale,
+            rscales=reps.rscales,
+            mse=mse,
+            selfrep=selfrep,
+            ci=self.ci,
+            level=self.level,
+        )

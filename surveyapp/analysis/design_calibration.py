@@ -78,11 +78,11 @@ def match_cells(
         raise CalibrationError(f"{name}: missing values in the calibration variable")
     keys = list(targets)
     lookup = {k: i for i, k in enumerate(keys)}
-    uniques = pd.unique(labels)
+    row_codes, uniques = pd.factorize(labels)
     absent = [u for u in uniques if u not in lookup]
     if absent:
         raise MissingTargetError(f"{name}: sample cells with no target: {absent}")
-    codes = labels.map(lookup).to_numpy(dtype=np.int64)
+    codes = np.array([lookup[u] for u in uniques], dtype=np.int64)[row_codes]
     values = np.array([targets[k] for k in keys], dtype=float)
     if np.any(values < 0) or not np.all(np.isfinite(values)):
         raise CalibrationError(f"{name}: targets must be finite and non-negative")
@@ -156,17 +156,22 @@ def rake_weights(
 
 
 def trim_weights(
-    weights: np.ndarray, upper: float, lower: float, max_iter: int = 100
+    weights: np.ndarray,
+    upper: float,
+    lower: float,
+    strict: bool = True,
+    max_iter: int = 1000,
 ) -> np.ndarray:
-    """R trimWeights(strict=TRUE): clip, spread the trimmings evenly, repeat."""
+    """R trimWeights: clip, spread the trimmings evenly over the others; with
+    ``strict`` repeat until no weight lies outside the bounds."""
     if lower > upper:
         raise ValueError("lower bound exceeds upper bound")
     n = len(weights)
     total = weights.sum()
-    if upper * n < total or lower * n > total:
+    if strict and (upper * n < total or lower * n > total):
         raise ValueError("bounds cannot hold: the total weight would change")
     w = weights.astype(float)
-    for _ in range(max_iter):
+    for _ in range(max_iter if strict else 1):
         outside = (w < lower) | (w > upper)
         if not outside.any():
             return w
@@ -176,13 +181,17 @@ def trim_weights(
             raise ValueError("every weight lies outside the bounds")
         clipped[inside] += (w - clipped).sum() / inside.sum()
         w = clipped
-    # Equal shares can oscillate at the bounds; finish by exact water-filling.
+    if not strict:
+        return w
+    # R recurses until no weight is outside; equal shares can oscillate at the
+    # bounds forever, so finish by exact water-filling instead.
     return _water_fill(weights, upper, lower, total)
 
 
 def _water_fill(w: np.ndarray, upper: float, lower: float, total: float) -> np.ndarray:
-    lo, hi = -np.abs(w).max() - abs(upper) - abs(lower), np.abs(w).max() + abs(upper)
-    lo, hi = lo - total, hi + total
+    finite = [abs(b) for b in (upper, lower) if np.isfinite(b)]
+    hi = (np.abs(w).max() + abs(total) + max(finite, default=0.0) + 1) * (len(w) + 1)
+    lo = -hi
     for _ in range(200):
         mid = (lo + hi) / 2
         if np.clip(w + mid, lower, upper).sum() < total:
@@ -190,3 +199,25 @@ def _water_fill(w: np.ndarray, upper: float, lower: float, total: float) -> np.n
         else:
             hi = mid
     return np.clip(w + (lo + hi) / 2, lower, upper)
+
+
+def trim_within(
+    weights: np.ndarray, groups: np.ndarray, ratio: float, strict: bool = True
+) -> tuple[np.ndarray, int]:
+    """R trimWeights within each group: weights above ``ratio`` times the group's
+    mean weight are cut to it and the excess shared among the group's other
+    weights, so every group keeps its total. Returns the weights and how many
+    were above their cap."""
+    if not ratio > 1:
+        raise ValueError("the trimming ratio must exceed 1")
+    w = weights.astype(float).copy()
+    size = int(groups.max()) + 1 if len(groups) else 0
+    total = np.bincount(groups, weights=w, minlength=size)
+    count = np.bincount(groups, minlength=size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = ratio * total / count
+    over = w > cap[groups]
+    for g in np.unique(groups[over]):
+        rows = np.flatnonzero(groups == g)
+        w[rows] = trim_weights(w[rows], cap[g], -np.inf, strict)
+    return w, int(over.sum())

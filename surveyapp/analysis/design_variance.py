@@ -1,12 +1,28 @@
-"""Taylor-linearisation variance for stratified multistage designs, as R svyrecvar."""
+"""Taylor-linearisation variance for stratified multistage designs, as R's svyrecvar.
+
+Many linearised variables are handled at once, one column each (one per domain,
+say). A calibration step subtracts from every column its projection on a fixed
+basis, so the residuals are X − B·K with B fixed and K small (see
+``design_residuals``), and the between-unit sums of squares follow from a few
+sparse products rather than a pass over the rows for every column.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import pandas as pd
+from scipy import sparse
+
+from surveyapp.analysis.design_layout import Grouping, Layout
+from surveyapp.analysis.design_residuals import (
+    Basis,
+    CalibrationStep,
+    Indicator,
+    Residualiser,
+    gram,
+)
+from surveyapp.analysis.design_stages import Stage
 
 LonelyPSU = Literal["fail", "remove", "adjust", "average", "certainty"]
 LONELY_OPTIONS: tuple[str, ...] = ("fail", "remove", "adjust", "average", "certainty")
@@ -19,135 +35,183 @@ class LonelyPSUError(ValueError):
     """A stratum has a single sampling unit and lonely_psu="fail"."""
 
 
-@dataclass(frozen=True)
-class Stage:
-    """One sampling stage: units (PSUs or SSUs) drawn within strata."""
+class _StagePart:
+    """What one stage needs for every column: unit sums, weights, lonely strata."""
 
-    unit: np.ndarray  # per row: unit code 0..U-1
-    unit_stratum: np.ndarray  # per unit: stratum code 0..H-1
-    n_units: np.ndarray  # per stratum: number of sampled units
-    fraction: np.ndarray  # per stratum: finite-population factor (N-n)/N, 1 if none
-    multiplier: np.ndarray  # per stratum: R's n1/N1 factor for later stages
-    labels: np.ndarray  # per stratum: label used in error messages
-    number: int  # 1 or 2
-
-
-@dataclass(frozen=True)
-class CalibrationStep:
-    """One post-stratification (one margin) or a raking (several margins)."""
-
-    kind: Literal["post", "rake"]
-    codes: tuple[np.ndarray, ...]
-    sizes: tuple[int, ...]
-    new_weights: tuple[np.ndarray, ...]
-    old_weights: np.ndarray | None = None
-
-
-def _population_size(
-    values: np.ndarray | None, stratum: np.ndarray, n_units: np.ndarray, name: str
-) -> np.ndarray | None:
-    """Per-stratum population size N from a per-row fpc column (size or fraction)."""
-    if values is None:
-        return None
-    if np.isnan(values).any():
-        raise ValueError(f"fpc column {name!r} has missing values")
-    lo = pd.Series(values).groupby(stratum).agg(["min", "max"]).to_numpy()
-    if not np.allclose(lo[:, 0], lo[:, 1]):
-        raise ValueError(f"fpc column {name!r} is not constant within its strata")
-    given = lo[:, 0]
-    if np.all(given <= 1):  # R's as.fpc: values <= 1 are sampling fractions
-        if np.any(given <= 0):
-            raise ValueError(f"fpc column {name!r} has a zero sampling fraction")
-        return n_units / given
-    if np.any(given < n_units):
-        raise ValueError(f"fpc column {name!r} is smaller than the sample size")
-    return given
-
-
-def build_stage(
-    stratum: np.ndarray,
-    unit: np.ndarray,
-    stratum_labels: np.ndarray,
-    fpc: np.ndarray | None,
-    fpc_name: str,
-    number: int,
-) -> tuple[Stage, np.ndarray | None]:
-    """Build a stage from per-row stratum and unit codes; also return N per stratum."""
-    n_strata = len(stratum_labels)
-    first = np.unique(unit, return_index=True)[1]
-    unit_stratum = stratum[first]
-    n_units = np.bincount(unit_stratum, minlength=n_strata).astype(float)
-    pop = _population_size(fpc, stratum, n_units, fpc_name)
-    if pop is None:
-        fraction = np.ones(n_strata)
-    else:
-        fraction = np.where(np.isinf(pop), 1.0, (pop - n_units) / pop)
-    stage = Stage(
-        unit=unit,
-        unit_stratum=unit_stratum,
-        n_units=n_units,
-        fraction=fraction,
-        multiplier=np.ones(n_strata),
-        labels=stratum_labels,
-        number=number,
-    )
-    return stage, pop
-
-
-def stage_variance(x: np.ndarray, stage: Stage, lonely_psu: str) -> float:
-    """Between-unit variance of the linearised variable x at one stage."""
-    totals = np.bincount(stage.unit, weights=x, minlength=len(stage.unit_stratum))
-    n_strata = len(stage.n_units)
-    s = stage.unit_stratum
-    mean = np.bincount(s, weights=totals, minlength=n_strata) / stage.n_units
-    ss = np.bincount(s, weights=(totals - mean[s]) ** 2, minlength=n_strata)
-    nh = stage.n_units
-    f = stage.fraction
-    scale = np.where(nh > 1, f * nh / np.maximum(nh - 1, 1), f)
-    contrib = scale * ss
-    contrib[f < _SELF_REPRESENTING] = 0.0
-    lonely = (nh == 1) & (f >= _SELF_REPRESENTING)
-    if lonely.any():
-        if lonely_psu == "fail":
-            names = ", ".join(str(v) for v in stage.labels[lonely][:10])
+    def __init__(self, stage: Stage, bases: list[Basis], lonely_psu: str):
+        n = len(stage.unit)
+        units = len(stage.unit_stratum)
+        nh, f, mult = stage.n_units, stage.fraction, stage.multiplier
+        self.stage = stage
+        self.n_strata = len(nh)
+        ok = f >= _SELF_REPRESENTING
+        self.lonely = (nh == 1) & ok
+        if self.lonely.any() and lonely_psu == "fail":
+            names = ", ".join(str(v) for v in stage.labels[self.lonely][:10])
             raise LonelyPSUError(
                 f"Stratum ({names}) has only one sampling unit at stage {stage.number};"
                 " set lonely_psu to 'remove', 'adjust', 'average' or 'certainty'"
             )
-        if lonely_psu == "adjust" and stage.number == 1:
-            # Centre the lonely unit on the mean unit total over all units (R >= 4.2).
-            center = x.sum() / nh.sum()
-            unit_idx = np.flatnonzero(lonely[s])
-            contrib[s[unit_idx]] = f[s[unit_idx]] * (totals[unit_idx] - center) ** 2
-        elif lonely_psu == "average":
-            contrib[lonely] = 0.0
-            n_ok = int((~lonely).sum()) if stage.number == 1 else 0
-            if stage.number == 1 and n_ok > 0:
-                return float((contrib * stage.multiplier).sum() * n_strata / n_ok)
+        regular = (nh > 1) & ok
+        # Σ_h c_h Σ_u (t_u − t̄_h)² = Σ_u c_h t_u² − Σ_h c_h S_h² / n_h
+        self.scale = np.where(regular, f * nh / np.maximum(nh - 1, 1) * mult, 0.0)
+        self.unit_scale = self.scale[stage.unit_stratum]
+        self.mean_scale = self.scale / nh
+        self.adjust = lonely_psu == "adjust" and stage.number == 1 and self.lonely.any()
+        self.adjust_scale = np.where(self.lonely, f * mult, 0.0)
+        n_ok = int((~self.lonely).sum())
+        self.factor = (
+            self.n_strata / n_ok
+            if lonely_psu == "average" and stage.number == 1 and n_ok > 0
+            else 1.0
+        )
+        self.total_units = float(nh.sum())
+        self.units = units
+        self.row_stratum = stage.unit_stratum[stage.unit]
+        by_unit = Indicator(stage.unit, units, np.ones(n))
+        by_stratum = Indicator(self.row_stratum, self.n_strata, np.ones(n))
+        width = sum(b.width for b in bases)
+        if bases:
+            self.basis_sums = sparse.hstack(
+                [sparse.csc_matrix(gram(by_unit, b)) for b in bases]
+            ).tocsc()
+            self.basis_strata = sparse.hstack(
+                [sparse.csc_matrix(gram(by_stratum, b)) for b in bases]
+            ).tocsr()
         else:
-            contrib[lonely] = 0.0
-    return float((contrib * stage.multiplier).sum())
+            self.basis_sums = sparse.csc_matrix((units, 0))
+            self.basis_strata = sparse.csr_matrix((self.n_strata, 0))
+        weighted = (sparse.diags(self.unit_scale) @ self.basis_sums).tocsr()
+        self.gram = (self.basis_sums.T @ weighted).tocsr()
+        self.weighted_basis = weighted
+        self.width = width
 
+    def grouping(self, layout: Layout, number: int) -> Grouping:
+        """The layout's entries grouped by this stage's sampling units."""
+        unit = self.stage.unit
+        return layout.group(("unit", number), lambda rows: unit[rows], self.units)
 
-def residualise(x: np.ndarray, steps: tuple[CalibrationStep, ...]) -> np.ndarray:
-    """Residuals of x after the calibration steps, exactly as R's svyrecvar does."""
-    for step in steps:
-        if step.kind == "post":
-            codes, size, psw = step.codes[0], step.sizes[0], step.new_weights[0]
-            oldw = step.old_weights
-            num = np.bincount(codes, weights=x * oldw / psw, minlength=size)
-            den = np.bincount(codes, weights=oldw, minlength=size)
-            x = x - psw * (num / den)[codes]
-        else:
-            counts = [
-                np.bincount(c, minlength=k)
-                for c, k in zip(step.codes, step.sizes, strict=True)
+    def unit_sums(self, layout: Layout, values: list[np.ndarray], number: int):
+        """The entries' totals per sampling unit for each vector of values:
+        (grouping, pair sums of each, the units x (k·columns) matrix)."""
+        grouping = self.grouping(layout, number)
+        data = [grouping.sums(v) for v in values]
+        blocks = [grouping.matrix(d, layout.size) for d in data]
+        matrix = blocks[0] if len(blocks) == 1 else sparse.hstack(blocks).tocsc()
+        return grouping, data, matrix
+
+    def stratum_totals(self, grouping, data: list, k: sparse.csr_matrix, size: int):
+        """S[h, d]: the column's residual total over stratum h (H x k·D)."""
+        sums = [
+            grouping.by(self.stage.unit_stratum, self.n_strata, d, size) for d in data
+        ]
+        return np.hstack(sums) - _dense(self.basis_strata @ k)
+
+    def variances(self, layout: Layout, values: list[np.ndarray], k, number: int):
+        """Per column of every vector of values (k·D): the stage's variance."""
+        grouping, data, unit_sums = self.unit_sums(layout, values, number)
+        scale = self.unit_scale[grouping.code]
+        yy = np.concatenate(
+            [
+                np.bincount(grouping.col, weights=d**2 * scale, minlength=layout.size)
+                for d in data
             ]
-            # R backfits the raking margins a fixed ten times (svyrecvar).
-            for _ in range(10):
-                for codes, size, psw, n in zip(
-                    step.codes, step.sizes, step.new_weights, counts, strict=True
-                ):
-                    means = np.bincount(codes, weights=x / psw, minlength=size) / n
-                    x = x - psw * means[codes]
-    return x
+        )
+        cross = (unit_sums.T.tocsr() @ self.weighted_basis).multiply(k.T)
+        quad = k.multiply(self.gram @ k).sum(axis=0)
+        totals = self.stratum_totals(grouping, data, k, layout.size)
+        within = (
+            yy - 2 * np.asarray(cross.sum(axis=1)).ravel() + np.asarray(quad).ravel()
+        )
+        within -= self.mean_scale @ (totals**2)
+        if self.adjust:
+            centred = totals - totals.sum(axis=0) / self.total_units
+            within += self.adjust_scale @ (centred**2)
+        return within * self.factor
+
+    def covariances(self, layout: Layout, values: np.ndarray, k, number: int):
+        grouping, data, unit_sums = self.unit_sums(layout, [values], number)
+        left = unit_sums.T.tocsr()
+        yy = _dense(left @ sparse.diags(self.unit_scale) @ unit_sums)
+        cross = _dense((left @ self.weighted_basis) @ k)
+        quad = _dense(k.T @ (self.gram @ k))
+        totals = self.stratum_totals(grouping, data, k, layout.size)
+        within = yy - cross - cross.T + quad
+        within -= totals.T @ (self.mean_scale[:, None] * totals)
+        if self.adjust:
+            centred = totals - totals.sum(axis=0) / self.total_units
+            within += centred.T @ (self.adjust_scale[:, None] * centred)
+        return within * self.factor
+
+
+def _dense(matrix: sparse.spmatrix | np.ndarray) -> np.ndarray:
+    return matrix.toarray() if sparse.issparse(matrix) else np.asarray(matrix)
+
+
+class VarianceEngine:
+    """Design variances of the totals of many linearised variables (R svyrecvar)."""
+
+    def __init__(
+        self,
+        stages: tuple[Stage, ...],
+        steps: tuple[CalibrationStep, ...],
+        lonely_psu: str,
+    ) -> None:
+        n = len(stages[0].unit)
+        self.stages = stages
+        self.residuals = Residualiser(steps, n)
+        self.parts = [
+            _StagePart(stage, self.residuals.bases, lonely_psu) for stage in stages
+        ]
+        # Very many domains are done in chunks, to bound the memory per call.
+        self.chunk = 50_000
+
+    def layouts(self, codes: np.ndarray, size: int) -> list[tuple[int, Layout]]:
+        """Domain layouts in chunks of columns: (first column, layout)."""
+        if size <= self.chunk:
+            return [(0, Layout.of_domains(codes, size))]
+        out = []
+        for start in range(0, size, self.chunk):
+            stop = min(size, start + self.chunk)
+            inside = (codes >= start) & (codes < stop)
+            part = np.where(inside, codes - start, -1)
+            out.append((start, Layout.of_domains(part, stop - start)))
+        return out
+
+    def variances(
+        self, layouts: list[tuple[int, Layout]], values: np.ndarray | list[np.ndarray]
+    ) -> np.ndarray:
+        """Variance of each column's total for one vector of values per row (an
+        array of columns) or several (a k x columns array)."""
+        many = isinstance(values, list)
+        vectors = values if many else [values]
+        total = sum(layout.size for _start, layout in layouts)
+        out = np.empty((len(vectors), total))
+        for start, layout in layouts:
+            v = [x[layout.rows] for x in vectors]
+            k = self.residuals.coefficients(layout, v)
+            part = sum(p.variances(layout, v, k, s) for s, p in enumerate(self.parts))
+            out[:, start : start + layout.size] = part.reshape(len(v), layout.size)
+        out = np.maximum(out, 0.0)
+        return out if many else out[0]
+
+    def covariances(self, layout: Layout, values: np.ndarray) -> np.ndarray:
+        """The covariance matrix of the columns' totals; one value per entry."""
+        k = self.residuals.coefficients(layout, [values])
+        return sum(
+            p.covariances(layout, values, k, s) for s, p in enumerate(self.parts)
+        )
+
+    def units_with(
+        self, layout: Layout, flags: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per column: how many first-stage units and strata hold a flagged entry."""
+        part = self.parts[0]
+        grouping = part.grouping(layout, 0)
+        hit = grouping.sums(flags.astype(float)) > 0
+        units = np.bincount(grouping.col[hit], minlength=layout.size)
+        strata = part.n_strata
+        key = np.unique(
+            grouping.col[hit] * strata + part.stage.unit_stratum[grouping.code[hit]]
+        )
+        return units, np.bincount(key // strata, minlength=layout.size)

@@ -12,6 +12,8 @@ import pandas as pd
 from scipy.stats import norm
 
 AllocationMethod = Literal["proportional", "neyman", "equal"]
+MinimumRule = Literal["floor", "first"]
+MINIMUM_RULES = ("floor", "first")
 CellValues = Mapping[str, float] | pd.Series
 
 # Float noise such as 384.00000000000006 must not round up to 385.
@@ -139,6 +141,7 @@ def allocate_exact(
     minimum: int = 0,
     sd: CellValues | None = None,
     population: CellValues | None = None,
+    minimum_rule: MinimumRule = "floor",
 ) -> pd.Series:
     """Unrounded allocation of ``n`` interviews over cells; see :func:`allocate`."""
     volume, sd_series, pop_series = _cell_inputs(cells, sd, population)
@@ -146,6 +149,8 @@ def allocate_exact(
         raise ValueError(f"n must be a non-negative integer, got {n}")
     if isinstance(minimum, bool) or int(minimum) != minimum or minimum < 0:
         raise ValueError(f"minimum must be a non-negative integer, got {minimum}")
+    if minimum_rule not in MINIMUM_RULES:
+        raise ValueError(f"minimum_rule must be one of {', '.join(MINIMUM_RULES)}")
 
     if method == "proportional":
         measure = volume
@@ -171,6 +176,9 @@ def allocate_exact(
             f"a minimum of {minimum} in each of {len(volume)} cells needs"
             f" {int(base.sum())} interviews, more than n = {n}"
         )
+    if minimum_rule == "floor":
+        exact = _floor_allocation(measure, base, cap, float(n), method)
+        return pd.Series(exact, index=volume.index, name="allocation")
 
     extra = pd.Series(0.0, index=volume.index)
     remaining = n - base.sum()
@@ -194,6 +202,61 @@ def allocate_exact(
         remaining -= room[over].sum()
         open_cells &= ~over
     return (base + extra).rename("allocation")
+
+
+def _floor_allocation(
+    measure: pd.Series, low: pd.Series, high: pd.Series, n: float, method: str
+) -> np.ndarray:
+    """n_h = clip(t · measure_h, low_h, high_h) with t such that Σ n_h = n.
+
+    This is the textbook floor allocation: cells whose share falls below the
+    minimum are raised to it and the rest is shared in proportion among the
+    others, again and again until no share is below the minimum (and none above
+    its population). Solved exactly: Σ n_h is piecewise linear in t.
+    """
+    m, lo, hi = (np.asarray(v, dtype=float) for v in (measure, low, high))
+    if lo.sum() >= n - _CEIL_TOLERANCE:
+        return lo.copy()
+    active = m > 0
+    with np.errstate(divide="ignore"):
+        points = np.concatenate([lo[active] / m[active], hi[active] / m[active]])
+    points = np.unique(points[np.isfinite(points)])
+
+    def total(t: float) -> float:
+        return float(np.where(active, np.clip(t * m, lo, hi), lo).sum())
+
+    below = 0.0
+    for t in points:
+        if total(t) >= n - _CEIL_TOLERANCE:
+            break
+        below = t
+    else:
+        if not active.any() or np.isfinite(hi[active]).all():
+            raise ValueError(
+                f"cannot place {n - total(below):g} interviews: every cell with a"
+                f" positive {method} measure is already at its population"
+            )
+    # Between breakpoints the cells strictly inside their bounds grow with t.
+    probe = below + 1e-12 * max(1.0, below)
+    free = active & (probe * m > lo) & (probe * m < hi)
+    fixed = np.where(active, np.clip(below * m, lo, hi), lo)
+    t = below + (n - fixed.sum()) / m[free].sum() if free.any() else below
+    return np.where(active, np.clip(t * m, lo, hi), lo)
+
+
+def allocation_deff(volume: CellValues, allocation: CellValues) -> float:
+    """Kish's design effect of the weights N_h / n_h an allocation implies:
+    n Σ_h N_h² / n_h / N² (1 for proportional allocation; inf when a cell with
+    volume gets no interview)."""
+    vol = _as_series(volume, "volume")
+    alloc = _aligned(allocation, vol.index, "allocation")
+    n, total = float(alloc.sum()), float(vol.sum())
+    if n <= 0 or total <= 0:
+        raise ValueError("the allocation and the volumes must not be empty")
+    counted = vol > 0
+    if (alloc[counted] <= 0).any():
+        return float("inf")
+    return n * float((vol[counted] ** 2 / alloc[counted]).sum()) / total**2
 
 
 def largest_remainder(values: pd.Series, total: int) -> pd.Series:
@@ -221,19 +284,26 @@ def allocate(
     minimum: int = 0,
     sd: CellValues | None = None,
     population: CellValues | None = None,
+    minimum_rule: MinimumRule = "floor",
 ) -> pd.Series:
     """Allocate ``n`` interviews over quota cells, as integers summing to ``n``.
 
     ``cells`` maps cell name to volume (e.g. transactions last period), or is a
     data frame with a ``volume`` column and optional ``sd`` and ``population``
-    columns. Every cell first gets ``min(minimum, population)``; the remainder
-    is shared in proportion to the volume N_h ("proportional"), to N_h * S_h
-    ("neyman", S_h from a previous wave or a stated guess) or equally
-    ("equal"). When populations are known no cell gets more than its
-    population: the excess is redistributed among the other cells. The quotas
-    are rounded by the largest-remainder method (:func:`largest_remainder`).
+    columns. Interviews are shared in proportion to the volume N_h
+    ("proportional"), to N_h * S_h ("neyman", S_h from a previous wave or a
+    stated guess) or equally ("equal"). With a ``minimum`` the default rule
+    "floor" raises the cells whose share falls below it to
+    ``min(minimum, population)`` and shares the rest in proportion among the
+    others, repeating until no share is below the minimum: of all allocations
+    that respect the minimum it keeps the weights N_h / n_h most even (the
+    smallest Kish design effect, :func:`allocation_deff`). "first" gives every
+    cell the minimum first and then shares the remainder, which flattens
+    proportionality. No cell gets more than its population when it is known.
+    The quotas are rounded by the largest-remainder method
+    (:func:`largest_remainder`).
     """
-    exact = allocate_exact(cells, n, method, minimum, sd, population)
+    exact = allocate_exact(cells, n, method, minimum, sd, population, minimum_rule)
     return largest_remainder(exact, n)
 
 

@@ -30,9 +30,9 @@ def rescale(x: Values, k: int) -> np.ndarray | pd.Series | pd.DataFrame:
     if isinstance(k, bool) or int(k) != k or k < 2:
         raise ValueError(f"scale length k must be an integer >= 2, got {k}")
     values = np.asarray(x, dtype=float)
-    answered = values[~np.isnan(values)]
-    if ((answered < 1) | (answered > k)).any():
-        raise ValueError(f"answers outside the 1..{k} scale")
+    if values.size and not np.isnan(values).all():
+        if np.nanmin(values) < 1 or np.nanmax(values) > k:
+            raise ValueError(f"answers outside the 1..{k} scale")
     return _like((values - 1) / (k - 1) * 100, x)
 
 
@@ -218,3 +218,42 @@ def points_by_rank(
         points[hit] = band_points
         assigned |= hit
     return _like(points, ranks)
+
+
+BANDS = ("above", "same", "below")
+
+
+def significance_bands(
+    diff_low: ArrayLike, diff_high: ArrayLike, eligible: ArrayLike | None = None
+) -> np.ndarray:
+    """Band of each unit from the interval of its difference from the overall:
+    "above" when the whole interval is above 0, "below" when it is below 0,
+    "same" (not significantly different) otherwise; None when not eligible."""
+    low = np.asarray(diff_low, dtype=float)
+    high = np.asarray(diff_high, dtype=float)
+    ok = np.ones(len(low), bool) if eligible is None else np.asarray(eligible, bool)
+    ok = ok & ~np.isnan(low) & ~np.isnan(high)
+    bands = np.where(low > 0, "above", np.where(high < 0, "below", "same"))
+    return np.where(ok, bands, None).astype(object)
+
+
+def points_by_band(
+    bands: Sequence[str | None], points: Mapping[str, float]
+) -> np.ndarray:
+    """Points for each band (NaN for a unit without a band)."""
+    missing = [b for b in BANDS if b not in points]
+    if missing:
+        raise ValueError(f"no points for band(s) {missing}")
+    return np.array(
+        [np.nan if b is None else float(points[b]) for b in bands], dtype=float
+    )
+
+
+def tied_ranks(better: ArrayLike) -> np.ndarray:
+    """Rank = 1 + the number of units significantly better (NaN stays NaN).
+
+    Units that nothing separates share a rank; with every pair separated this is
+    the plain competition ranking (1, 2, 3, ...).
+    """
+    counts = np.asarray(better, dtype=float)
+    return counts + 1.0

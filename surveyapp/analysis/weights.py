@@ -156,14 +156,16 @@ def regression_importance(
     overall: ArrayLike,
     drivers: ArrayLike | pd.DataFrame,
     standardise: bool = True,
+    weights: ArrayLike | None = None,
 ) -> np.ndarray:
-    """Derived importance: OLS of the overall rating on the drivers.
+    """Derived importance: least squares of the overall rating on the drivers.
 
-    Fits overall = b0 + sum_j b_j x_j on the complete rows. With
-    ``standardise`` the coefficients become beta_j = b_j * sd(x_j) / sd(y), so
-    drivers on different scales are comparable. Negative coefficients (a
-    driver that seemingly lowers satisfaction, usually collinearity) are
-    clipped to 0 and the rest normalised to sum 1.
+    Fits overall = b0 + sum_j b_j x_j on the complete rows, weighted by the
+    survey ``weights`` when given (the population fit, as R's svyglm estimates
+    it). With ``standardise`` the coefficients become beta_j = b_j * sd(x_j) /
+    sd(y) (weighted SDs), so drivers on different scales are comparable.
+    Negative coefficients (a driver that seemingly lowers satisfaction, usually
+    collinearity) are clipped to 0 and the rest normalised to sum 1.
     """
     y = np.asarray(overall, dtype=float)
     x = np.asarray(drivers, dtype=float)
@@ -171,21 +173,30 @@ def regression_importance(
         x = x[:, None]
     if y.ndim != 1 or x.ndim != 2 or len(y) != len(x):
         raise ValueError("overall must be 1-D with one row of drivers per value")
-    complete = np.isfinite(y) & np.isfinite(x).all(axis=1)
-    y, x = y[complete], x[complete]
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != y.shape or not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("weights must be finite, non-negative, one per row")
+    complete = np.isfinite(y) & np.isfinite(x).all(axis=1) & (w > 0)
+    y, x, w = y[complete], x[complete], w[complete]
     m, k = x.shape
     if m <= k + 1:
         raise ValueError(f"{m} complete rows cannot fit {k} drivers and a constant")
-    design = np.column_stack([np.ones(m), x])
-    coef, _, rank, _ = np.linalg.lstsq(design, y, rcond=None)
+    root = np.sqrt(w)
+    design = np.column_stack([np.ones(m), x]) * root[:, None]
+    coef, _, rank, _ = np.linalg.lstsq(design, y * root, rcond=None)
     if rank < k + 1:
         raise ValueError("drivers are collinear or constant; importance undefined")
     b = coef[1:]
     if standardise:
-        sd_y = y.std(ddof=1)
+
+        def sd(v: np.ndarray) -> np.ndarray:
+            centre = np.average(v, axis=0, weights=w)
+            return np.sqrt(np.average((v - centre) ** 2, axis=0, weights=w))
+
+        sd_y = sd(y)
         if sd_y == 0:
             raise ValueError("overall rating does not vary; importance undefined")
-        b = b * x.std(axis=0, ddof=1) / sd_y
+        b = b * sd(x) / sd_y
     b = np.clip(b, 0.0, None)
     if b.sum() <= 0:
         raise ValueError("no driver has a positive effect on the overall rating")

@@ -56,6 +56,12 @@ RUN = {
         "response_count": {"type": "integer"},
         "excluded": _excluded(),
         "inputs_sha256": {"type": "string"},
+        "overall": {
+            "type": "object",
+            "description": "the index of all units together (index, se, ci_low,"
+            " ci_high, df, n)",
+            "additionalProperties": NUM,
+        },
         "supersedes_id": INT,
         "supersede_reason": {"type": ["string", "null"]},
         "published_at": {"type": ["string", "null"], "format": "date-time"},
@@ -77,6 +83,7 @@ RESULT = {
         "ci_high",
         "good_rate",
         "bad_rate",
+        "band",
         "rank",
         "points",
         "rankable",
@@ -97,15 +104,47 @@ RESULT = {
         "ci_low": {**NUM, "description": "95% interval"},
         "ci_high": NUM,
         "good_rate": {**NUM, "description": "好评率, share of levels 4-5"},
+        **{
+            f"{rate}_{part}": {
+                **NUM,
+                "description": f"{rate}: design-based {label} (logit interval)",
+            }
+            for rate in ("good_rate", "bad_rate")
+            for part, label in (("se", "SE"), ("ci_low", "lower"), ("ci_high", "upper"))
+        },
         "bad_rate": {**NUM, "description": "差评率, share of levels 1-2"},
         "overall_mean": NUM,
         "driver_scores": {"type": "object", "additionalProperties": NUM},
-        "rank": {**INT, "description": "null when not rankable"},
+        "driver_intervals": {
+            "type": "object",
+            "description": "per driver: se, ci_low, ci_high of its score",
+            "additionalProperties": {"type": "object", "additionalProperties": NUM},
+        },
+        "band": {
+            "type": ["string", "null"],
+            "enum": ["above", "same", "below", None],
+            "description": "significantly above / not different from / below the"
+            " overall index; null when not rankable",
+        },
+        "vs_overall": {
+            "type": "object",
+            "description": "index minus the overall index: diff, se, ci_low, ci_high",
+            "additionalProperties": NUM,
+        },
+        "vs_overall_diff": NUM,
+        "vs_overall_ci_low": NUM,
+        "vs_overall_ci_high": NUM,
+        "rank": {
+            **INT,
+            "description": "1 + the number of units significantly better (ties"
+            " where not separated); null when not rankable",
+        },
         "points": NUM,
         "rankable": {"type": "boolean"},
         "excluded_total": {"type": "integer"},
         "excluded": _excluded(),
     },
+    "patternProperties": {"^score_": NUM},
 }
 
 

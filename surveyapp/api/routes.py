@@ -68,6 +68,8 @@ def detailed_row(run: IndexRun, result: IndexResult) -> dict:
         df=result.df,
         overall_mean=result.overall_mean,
         driver_scores=result.driver_scores,
+        driver_intervals=result.driver_intervals,
+        vs_overall=result.vs_overall,
         excluded=result.excluded,
     )
     return row

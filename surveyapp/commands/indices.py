@@ -1,5 +1,5 @@
-"""CLI: `flask indices run|export|publish|supersede|list`, `flask volumes import`,
-`flask api-tokens create`."""
+"""CLI: `flask indices run|export|publish|supersede|verify|list`, `flask volumes
+import`, `flask api-tokens create`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from surveyapp.analysis.index import METHODS
+from surveyapp.analysis.scoring import BANDS
 
 indices_cli = AppGroup("indices", help="Weighted satisfaction indices.")
 volumes_cli = AppGroup("volumes", help="Transaction volumes (survey weights).")
@@ -73,12 +74,36 @@ def run_command(
     except IndexRunError as exc:
         raise _fail(exc) from None
     ranked = sum(1 for r in run.results if r.rankable)
+    bands = {b: sum(1 for r in run.results if r.band == b) for b in BANDS}
     click.echo(
         f"run {run.id}: {run.period} {run.level} {run.method}, {len(run.results)} "
-        f"units ({ranked} rankable), {run.response_count} responses, {run.status}"
+        f"units ({ranked} rankable: {bands['above']} above, {bands['same']} not "
+        f"different, {bands['below']} below the overall), {run.response_count} "
+        f"responses, {run.status}"
     )
     for note in run.method_notes:
         click.echo(f"  note: {note}")
+
+
+@indices_cli.command("verify")
+@click.option("--run", "run_id", required=True, type=int)
+def verify_command(run_id: int):
+    """Recompute a run from its recorded parameters and compare with its figures."""
+    from surveyapp.services.indices.runs import IndexRunError, get_run, verify_run
+
+    try:
+        problems = verify_run(get_run(run_id))
+    except IndexRunError as exc:
+        raise _fail(exc) from None
+    if problems:
+        for problem in problems[:50]:
+            click.echo(f"  {problem}", err=True)
+        raise click.ClickException(
+            f"run {run_id}: {len(problems)} figure(s) differ from a recomputation"
+        )
+    click.echo(
+        f"run {run_id}: recomputed from its recorded parameters, all figures agree"
+    )
 
 
 @indices_cli.command("list")

@@ -65,6 +65,8 @@ class IndexRun(db.Model):
     code_version: Mapped[str] = mapped_column(String(64), default="")
     response_count: Mapped[int] = mapped_column(default=0)
     inputs_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # The index of all units together: index, se, ci_low, ci_high, df, n.
+    overall: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("index_runs.id"))
     supersede_reason: Mapped[str] = mapped_column(Text, default="")
@@ -101,13 +103,25 @@ class IndexResult(db.Model):
     ci_low: Mapped[float | None]
     ci_high: Mapped[float | None]
     good_rate: Mapped[float | None]
+    good_rate_se: Mapped[float | None]
+    good_rate_ci_low: Mapped[float | None]
+    good_rate_ci_high: Mapped[float | None]
     bad_rate: Mapped[float | None]
+    bad_rate_se: Mapped[float | None]
+    bad_rate_ci_low: Mapped[float | None]
+    bad_rate_ci_high: Mapped[float | None]
     overall_mean: Mapped[float | None]
     driver_scores: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Per driver: se, ci_low, ci_high of its score.
+    driver_intervals: Mapped[dict] = mapped_column(JSON, default=dict)
     trend: Mapped[dict] = mapped_column(JSON, default=dict)
     excluded: Mapped[dict] = mapped_column(JSON, default=dict)
     excluded_total: Mapped[int] = mapped_column(default=0)
     rankable: Mapped[bool] = mapped_column(default=False)
+    # above / same / below the overall index (significantly), None: not rankable.
+    band: Mapped[str | None] = mapped_column(String(8))
+    # The index minus the overall index: diff, se, ci_low, ci_high (band's test).
+    vs_overall: Mapped[dict] = mapped_column(JSON, default=dict)
     rank: Mapped[int | None]
     points: Mapped[float | None]
 

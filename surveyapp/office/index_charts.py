@@ -35,16 +35,27 @@ def _bounds(values: list[float], pad: float = 2.0) -> tuple[float, float]:
     return (low, high) if high > low else (0.0, 100.0)
 
 
-def ranking_chart(results, width: int = 640, row: int = 22) -> dict | None:
-    """Points and 95% error bars of each unit's index, one row per unit."""
+# Colour of a unit's dot by its band; units without a band are drawn hollow.
+BAND_COLOURS = {"above": "#2e7d32", "same": "#1565c0", "below": "#c62828"}
+
+
+def ranking_chart(
+    results, overall: dict | None = None, width: int = 640, row: int = 22
+) -> dict | None:
+    """Points and error bars of each unit's index, one row per unit, coloured by
+    band, with the overall index (and its interval) as a vertical line."""
     shown = [r for r in results if r.index is not None]
     if not shown:
         return None
     values = [v for r in shown for v in (r.ci_low, r.ci_high, r.index) if v is not None]
+    overall = overall or {}
+    if overall.get("index") is not None:
+        values.append(overall["index"])
     scale = Scale(*_bounds(values), left=190, right=width - 20)
     rows = []
     for i, r in enumerate(shown):
         y = 30 + i * row
+        band = r.band if r.rankable else None
         rows.append(
             {
                 "y": y,
@@ -53,19 +64,35 @@ def ranking_chart(results, width: int = 640, row: int = 22) -> dict | None:
                 "x_low": scale(r.ci_low if r.ci_low is not None else r.index),
                 "x_high": scale(r.ci_high if r.ci_high is not None else r.index),
                 "rankable": r.rankable,
+                "band": band,
+                "colour": BAND_COLOURS.get(band, "#757575"),
                 "title": f"{r.unit_code}: {r.index:.1f} [{r.ci_low or 0:.1f}, "
                 f"{r.ci_high or 0:.1f}]",
             }
         )
     height = 40 + len(rows) * row
-    return {
+    chart = {
         "width": width,
         "height": height,
         "rows": rows,
         "ticks": scale.ticks(10 if scale.high - scale.low > 30 else 5),
         "top": 18,
         "bottom": height - 10,
+        "overall": None,
     }
+    if overall.get("index") is not None:
+        low = overall.get("ci_low", overall["index"])
+        high = overall.get("ci_high", overall["index"])
+        chart["overall"] = {
+            "x": scale(overall["index"]),
+            "x_low": scale(low if low is not None else overall["index"]),
+            "width": round(
+                scale(high if high is not None else overall["index"])
+                - scale(low if low is not None else overall["index"]),
+                1,
+            ),
+        }
+    return chart
 
 
 def trend_chart(trend: dict, width: int = 640, height: int = 240) -> dict | None:
@@ -117,8 +144,15 @@ def trend_chart(trend: dict, width: int = 640, height: int = 240) -> dict | None
     }
 
 
-def driver_chart(scores: dict, weights: dict, index: float | None, width: int = 640):
-    """Each driver's score, and its pull on the index: weight x (score - index)."""
+def driver_chart(
+    scores: dict,
+    weights: dict,
+    index: float | None,
+    intervals: dict | None = None,
+    width: int = 640,
+):
+    """Each driver's score with its interval, and its pull on the index:
+    weight x (score - index)."""
     items = [(k, v) for k, v in scores.items() if v is not None]
     if not items or index is None:
         return None
@@ -126,6 +160,8 @@ def driver_chart(scores: dict, weights: dict, index: float | None, width: int = 
     rows = []
     for i, (key, score) in enumerate(items):
         pull = weights.get(key, 0.0) * (score - index)
+        interval = (intervals or {}).get(key) or {}
+        low, high = interval.get("ci_low"), interval.get("ci_high")
         rows.append(
             {
                 "key": key,
@@ -133,6 +169,8 @@ def driver_chart(scores: dict, weights: dict, index: float | None, width: int = 
                 "score": score,
                 "x0": scale(0),
                 "x": scale(score),
+                "x_low": None if low is None else scale(max(0.0, low)),
+                "x_high": None if high is None else scale(min(100.0, high)),
                 "pull": pull,
             }
         )

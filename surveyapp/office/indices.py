@@ -106,7 +106,7 @@ def index_run(run_id: int):
     return render_template(
         "office/indices/run.html",
         run=run,
-        chart=ranking_chart(run.results),
+        chart=ranking_chart(run.results, run.overall),
         formats=FORMATS,
         drafts=drafts,
         others=list_runs(level=run.level),
@@ -125,7 +125,12 @@ def index_unit(run_id: int, unit_code: str):
         run=run,
         result=result,
         trend=trend_chart(result.trend),
-        drivers=driver_chart(result.driver_scores, run.dimension_weights, result.index),
+        drivers=driver_chart(
+            result.driver_scores,
+            run.dimension_weights,
+            result.index,
+            result.driver_intervals,
+        ),
         driver_names={key: (zh, en) for key, zh, en in DRIVERS},
     )
 

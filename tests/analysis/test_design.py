@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,8 +16,9 @@ from surveyapp.analysis.design import (
     RakingConvergenceError,
     estimates_frame,
 )
+from tests.conftest import SHARED_DATA
 
-API = Path(__file__).resolve().parents[3] / "shared/data/survey_reference/api"
+API = SHARED_DATA / "survey_reference" / "api"
 needs_api = pytest.mark.skipif(
     not API.is_dir(), reason=f"R survey reference data not found at {API}"
 )

@@ -10,6 +10,7 @@ import pytest
 from surveyapp.analysis.sampling import (
     allocate,
     allocate_exact,
+    allocation_deff,
     largest_remainder,
     projected_fill,
     sample_size,
@@ -142,8 +143,17 @@ def test_sample_size_rejects_bad_input(kwargs):
         ({"a": 100, "b": 200, "c": 700}, 10, "proportional", {}, [1, 2, 7]),
         # Quotas 3.15, 2.45, 1.40: floors 3, 2, 1; the seat left goes to b (.45).
         ({"a": 45, "b": 35, "c": 20}, 7, "proportional", {}, [3, 3, 1]),
-        # Minimum 2 each, remainder 4 shared 0.4, 0.8, 2.8: 2.4, 2.8, 4.8.
-        ({"a": 100, "b": 200, "c": 700}, 10, "proportional", {"minimum": 2}, [2, 3, 5]),
+        # Floor rule: shares 1, 2, 7; a is raised to 2 and 8 shared 1.78, 6.22;
+        # b is raised to 2 and c gets the remaining 6.
+        ({"a": 100, "b": 200, "c": 700}, 10, "proportional", {"minimum": 2}, [2, 2, 6]),
+        # Minimum first: 2 each, remainder 4 shared 0.4, 0.8, 2.8: 2.4, 2.8, 4.8.
+        (
+            {"a": 100, "b": 200, "c": 700},
+            10,
+            "proportional",
+            {"minimum": 2, "minimum_rule": "first"},
+            [2, 3, 5],
+        ),
         # Equal 3.33 each: the tie on .33 goes to the first cell.
         ({"a": 1, "b": 1, "c": 1}, 10, "equal", {}, [4, 3, 3]),
         # Equal ignores volume.
@@ -169,14 +179,72 @@ def test_allocate_hand_computed(cells, n, method, kwargs, expected):
 
 def test_minimum_is_capped_by_population_and_excess_redistributed():
     volume = {"a": 5, "b": 200, "c": 700}
-    # a gets min(10, 5) = 5 and is full; b and c get 10 and share 75 as 200:700.
+    # a gets min(10, 5) = 5 and is full; b and c share 95 as 200:700.
     exact = allocate_exact(volume, 100, minimum=10, population=volume)
-    assert exact.tolist() == pytest.approx([5, 10 + 75 * 2 / 9, 10 + 75 * 7 / 9])
-    assert allocate(volume, 100, minimum=10, population=volume).tolist() == [
-        5,
-        27,
-        68,
-    ]
+    assert exact.tolist() == pytest.approx([5, 95 * 2 / 9, 95 * 7 / 9])
+    # Minimum first: b and c get 10 and share 75 as 200:700.
+    first = allocate_exact(
+        volume, 100, minimum=10, population=volume, minimum_rule="first"
+    )
+    assert first.tolist() == pytest.approx([5, 10 + 75 * 2 / 9, 10 + 75 * 7 / 9])
+    assert allocate(
+        volume, 100, minimum=10, population=volume, minimum_rule="first"
+    ).tolist() == [5, 27, 68]
+
+
+def test_floor_allocation_iterates_until_no_share_is_below_the_minimum():
+    volume = {"a": 10, "b": 40, "c": 50, "d": 900}
+    # Shares 1, 4, 5, 90 of 100 with a minimum of 8: a, b and c are raised in
+    # turn (each raise lowers the others' shares), d gets the rest.
+    exact = allocate_exact(volume, 100, minimum=8)
+    assert exact.tolist() == pytest.approx([8, 8, 8, 76])
+    # Neyman with a floor: the measure is N_h S_h.
+    sd = {"a": 1.0, "b": 1.0, "c": 4.0, "d": 0.1}
+    ney = allocate_exact(volume, 60, "neyman", minimum=5, sd=sd)
+    # N_h S_h = 10, 40, 200, 90: a is raised to 5, then 55 as 40:200:90.
+    assert ney.tolist() == pytest.approx(
+        [5, 55 * 40 / 330, 55 * 200 / 330, 55 * 90 / 330]
+    )
+
+
+def test_allocation_design_effect():
+    volume = {"a": 100, "b": 200, "c": 700}
+    assert allocation_deff(volume, {"a": 1, "b": 2, "c": 7}) == pytest.approx(1.0)
+    # n Σ N_h² / n_h / N² = 10 (100²/2 + 200²/2 + 700²/6) / 1000²
+    assert allocation_deff(volume, {"a": 2, "b": 2, "c": 6}) == pytest.approx(
+        10 * (100**2 / 2 + 200**2 / 2 + 700**2 / 6) / 1000**2
+    )
+    assert allocation_deff(volume, {"a": 0, "b": 3, "c": 7}) == float("inf")
+    floor = allocate_exact(volume, 10, minimum=2)
+    first = allocate_exact(volume, 10, minimum=2, minimum_rule="first")
+    assert allocation_deff(volume, floor) == pytest.approx(1.0667, abs=1e-4)
+    assert allocation_deff(volume, first) == pytest.approx(1.2054, abs=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_floor_rule_has_the_smallest_design_effect(seed):
+    """Of the allocations that respect the minimum, the floor rule's weights are
+    the most even: no feasible allocation (minimum first, or the floor moved a
+    little) has a smaller Kish design effect."""
+    rng = np.random.default_rng(seed)
+    h = int(rng.integers(3, 15))
+    volume = pd.Series(rng.lognormal(5, 1.2, h), index=[f"c{i}" for i in range(h)])
+    n = int(rng.integers(3 * h, 20 * h))
+    minimum = int(rng.integers(1, n // h + 1))
+    floor = allocate_exact(volume, n, minimum=minimum)
+    first = allocate_exact(volume, n, minimum=minimum, minimum_rule="first")
+    best = allocation_deff(volume, floor)
+    assert best <= allocation_deff(volume, first) + 1e-12
+    assert floor.sum() == pytest.approx(n) and (floor >= minimum - 1e-9).all()
+    for _ in range(20):
+        i, j = rng.choice(h, 2, replace=False)
+        step = min(0.5, floor.iloc[j] - minimum)
+        if step <= 0:
+            continue
+        moved = floor.copy()
+        moved.iloc[i] += step
+        moved.iloc[j] -= step
+        assert allocation_deff(volume, moved) >= best - 1e-12
 
 
 def test_cap_and_redistribute_over_several_rounds():

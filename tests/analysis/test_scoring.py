@@ -260,3 +260,40 @@ def test_points_by_rank_rejects_bad_bands(bands, error):
 def test_points_by_rank_rejects_rank_zero():
     with pytest.raises(ValueError, match="ranks start at 1"):
         points_by_rank([0, 1], [(1, 5)])
+
+
+def test_significance_bands():
+    from surveyapp.analysis.scoring import significance_bands
+
+    bands = significance_bands(
+        [0.5, -3.0, -1.0, np.nan, 1.0], [2.0, -0.1, 1.0, 1.0, 3.0], [1, 1, 1, 1, 0]
+    )
+    assert list(bands) == ["above", "below", "same", None, None]
+    # An interval touching 0 is not significant.
+    assert list(significance_bands([0.0], [1.0])) == ["same"]
+
+
+def test_points_by_band_and_tied_ranks():
+    from surveyapp.analysis.scoring import points_by_band, tied_ranks
+
+    got = points_by_band(
+        ["above", None, "same", "below"], {"above": 9, "same": 5, "below": 1}
+    )
+    assert list(got[[0, 2, 3]]) == [9, 5, 1] and np.isnan(got[1])
+    with pytest.raises(ValueError, match="no points for band"):
+        points_by_band(["above"], {"above": 9})
+    ranks = tied_ranks([0, 0, 2, np.nan])
+    assert list(ranks[:3]) == [1, 1, 3] and np.isnan(ranks[3])
+
+
+def test_proportion_interval_at_the_edges():
+    from surveyapp.analysis.design_estimates import proportion_interval
+
+    low, high = proportion_interval(0.0, 0.0, 29)
+    assert low == 0 and high == pytest.approx(1 - 0.025 ** (1 / 30))
+    low, high = proportion_interval(1.0, 0.0, 29)
+    assert high == 1 and low == pytest.approx(0.025 ** (1 / 30))
+    low, high = proportion_interval(0.2, 0.05, 50, level=0.9)
+    assert 0 < low < 0.2 < high < 1
+    lows, highs = proportion_interval(np.array([0.1, 0.0]), np.array([0.02, 0.0]), 40)
+    assert lows[1] == 0 and 0 < lows[0] < 0.1 < highs[0]

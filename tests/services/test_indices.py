@@ -23,6 +23,7 @@ from surveyapp.services.indices.runs import (
     parse_period,
     publish_run,
     supersede_run,
+    verify_run,
 )
 from surveyapp.services.indices.volumes import import_volumes
 from surveyapp.services.questionnaires.default import DRIVER_KEYS
@@ -59,17 +60,35 @@ def test_hall_run_end_to_end(app, responses):
     run = compute_run(demo_period(), "hall")
     assert run.status == "draft" and run.response_count == 1500
     assert len(run.results) == 8
-    assert "every weight is 1" in run.method_notes[0]
+    assert any("every weight is 1" in note for note in run.method_notes)
+    assert any("clustered by window and day" in note for note in run.method_notes)
     first = run.results[0]
     assert first.rank == 1 and first.rankable
     assert first.ci_low < first.index < first.ci_high
     assert first.n_eff == pytest.approx(first.n)  # equal weights
-    assert 0 <= first.good_rate <= 1 and 0 <= first.bad_rate <= 1
-    assert set(first.driver_scores) == set(DRIVER_KEYS)
+    assert 0 <= first.good_rate_ci_low < first.good_rate < first.good_rate_ci_high <= 1
+    assert 0 <= first.bad_rate_ci_low <= first.bad_rate < first.bad_rate_ci_high <= 1
+    assert first.good_rate_se > 0
+    assert set(first.driver_scores) == set(DRIVER_KEYS) == set(first.driver_intervals)
+    for key, interval in first.driver_intervals.items():
+        assert interval["ci_low"] < first.driver_scores[key] < interval["ci_high"]
     assert first.trend and all("ci_low" in v for v in first.trend.values())
-    assert first.points == pytest.approx(min(10, max(0, (first.index - 60) / 35 * 10)))
-    indices = [r.index for r in run.results]
-    assert indices == sorted(indices, reverse=True)
+    assert run.overall["ci_low"] < run.overall["index"] < run.overall["ci_high"]
+    for result in run.results:
+        diff = result.vs_overall
+        assert diff["diff"] == pytest.approx(result.index - run.overall["index"])
+        expected = (
+            "above"
+            if diff["ci_low"] > 0
+            else "below"
+            if diff["ci_high"] < 0
+            else "same"
+        )
+        assert result.band == expected
+        assert result.points == {"above": 10.0, "same": 6.0, "below": 0.0}[expected]
+    # Rank = 1 + the number of halls significantly better: ties where not separated.
+    ranks = [r.rank for r in run.results]
+    assert ranks == sorted(ranks) and len(set(ranks)) < len(ranks)
     assert len(run.code_version) > 0 and len(run.inputs_sha256) == 64
 
 
@@ -147,10 +166,7 @@ def test_ahp_refuses_inconsistent_judgements(app, responses):
     )
 
 
-def test_volumes_weight_the_index(app, responses):
-    period = demo_period()
-    unweighted = compute_run(period, "hall")
-    months = sorted({m for r in unweighted.results for m in r.trend})
+def _import_city_volumes(months: list[str]) -> None:
     lines = ["hall_code,service_item_code,month,count"]
     # The city hall's transactions are mostly provident fund withdrawals.
     for month in months:
@@ -176,11 +192,20 @@ def test_volumes_weight_the_index(app, responses):
         ]
         lines.append(f"H450981,,{month},3000")
     import_volumes("\n".join(lines).encode(), "volumes.csv")
+
+
+def test_volumes_weight_the_index(app, responses):
+    period = demo_period()
+    unweighted = compute_run(period, "hall")
+    _import_city_volumes(sorted({m for r in unweighted.results for m in r.trend}))
     weighted = compute_run(period, "hall", cutoff=unweighted.cutoff)
     assert weighted.inputs_sha256 != unweighted.inputs_sha256
     assert any("post-stratified" in note for note in weighted.method_notes)
     city = {r.unit_code: r for r in weighted.results}["H450900"]
     assert city.n_eff < city.n and city.deff > 1
+    assert verify_run(weighted) == []
+    assert verify_run(weighted, {"fpc": True})
+    assert verify_run(weighted, {"trim_ratio": 1.5})
 
 
 def test_publish_freezes_and_supersede_keeps_both(app, responses, make_user):
@@ -212,7 +237,15 @@ def test_exports(app, responses):
     book = load_workbook(io.BytesIO(export_run(run, "xlsx")))
     assert book.sheetnames == ["indices", "method"]
     rows = list(book["indices"].values)
-    assert list(rows[0]) == [header for _key, header in COLUMNS]
+    assert list(rows[0])[: len(COLUMNS)] == [header for _key, header in COLUMNS]
+    drivers = list(rows[0])[len(COLUMNS) :]
+    assert drivers[:4] == [
+        "timeliness",
+        "timeliness_se",
+        "timeliness_ci_low",
+        "timeliness_ci_high",
+    ]
+    assert len(drivers) == 4 * len(DRIVER_KEYS)
     assert len(rows) == 9 and rows[1][0] == run.results[0].unit_code
     method = dict(book["method"].values)
     assert method["code version"] == run.code_version
@@ -221,6 +254,11 @@ def test_exports(app, responses):
     assert data["run"]["id"] == run.id and len(data["results"]) == 8
     text = export_run(run, "csv").decode("utf-8-sig")
     assert text.splitlines()[0].startswith("unit_code,unit_name,period,n,n_eff")
+    header = text.splitlines()[0].split(",")
+    for column in ("band", "rank", "points", "好评率_ci_low", "差评率_se"):
+        assert column in header
+    assert data["results"][0]["band"] == run.results[0].band
+    assert data["run"]["overall"]["index"] == run.overall["index"]
 
 
 def test_compare_runs(app, responses):
@@ -264,3 +302,61 @@ def test_inconsistent_margins_are_a_clear_error(app, responses):
     import_volumes("\n".join(lines).encode(), "margins.csv")
     with pytest.raises(IndexRunError, match="margin"):
         compute_run(demo_period(), "hall")
+
+
+def _partial_answers(count: int) -> None:
+    """``count`` responses answered only the first three drivers."""
+    rows = _db.session.scalars(select(Response).order_by(Response.id).limit(count))
+    for row in rows:
+        kept = {k: row.answers["drivers"][k] for k in DRIVER_KEYS[:3]}
+        row.answers = {**row.answers, "drivers": kept}
+    _db.session.commit()
+
+
+def test_a_run_records_what_it_did(app, responses):
+    """Recomputing from the recorded parameters gives the stored numbers; a
+    changed parameter changes them (so every recorded parameter is applied)."""
+    _partial_answers(40)
+    weights = {
+        "timeliness": 1,
+        "attitude": 1,
+        "competence": 1,
+        **dict.fromkeys(DRIVER_KEYS[3:], 2),
+    }
+    run = compute_run(demo_period(), "hall", fixed=weights)
+    params = run.parameters
+    assert params["min_driver_share"] == app.config["INDEX_MIN_DRIVER_SHARE"] == 0.5
+    assert params["cluster"] == "window_day" and params["fpc"] is False
+    assert params["fixed_weights"] == weights
+    # Half the drivers answered, but only a third of the weight: not in the index.
+    assert any("less than 0.5 of the weight" in n for n in run.method_notes)
+    assert verify_run(run) == []
+    for change in (
+        {"min_driver_share": 0.6},
+        {"min_driver_share": 0.3},
+        {"cluster": "response"},
+        {"band_level": 0.5},
+        {"level": 0.8},
+        {"min_n_eff": 10_000},
+        {"fixed_weights": dict.fromkeys(DRIVER_KEYS, 1.0)},
+        {"points": {**params["points"], "kind": "linear"}},
+    ):
+        assert verify_run(run, change), change
+
+
+def test_run_settings_come_from_the_configuration(app, responses):
+    app.config.update(INDEX_CLUSTER="response", INDEX_MIN_DRIVER_SHARE=0.9)
+    app.config["INDEX_POINTS"] = {**app.config["INDEX_POINTS"], "kind": "rank"}
+    try:
+        _partial_answers(25)
+        run = compute_run(demo_period(), "hall")
+        assert run.excluded["missing_drivers"] == 25
+        assert any("every response its own" in n for n in run.method_notes)
+        first = run.results[0]
+        assert first.points == 10.0 and first.rank == 1
+        app.config["INDEX_CLUSTER"] = "by-magic"
+        with pytest.raises(IndexRunError, match="cluster"):
+            compute_run(demo_period(), "hall")
+    finally:
+        app.config.update(INDEX_CLUSTER="window_day", INDEX_MIN_DRIVER_SHARE=0.5)
+        app.config["INDEX_POINTS"] = {**app.config["INDEX_POINTS"], "kind": "band"}

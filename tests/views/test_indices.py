@@ -52,12 +52,36 @@ def test_run_page_draws_error_bars_without_inline_styles(client, login, run):
     assert run.results[0].unit_name in html
 
 
+def test_run_page_shows_the_bands(client, login, run):
+    from surveyapp.office.index_charts import BAND_COLOURS
+
+    login()
+    html = client.get(f"/office/indices/{run.id}").get_data(as_text=True)
+    labels = {
+        "above": "显著高于总体",
+        "same": "与总体无显著差异",
+        "below": "显著低于总体",
+    }
+    for result in run.results:
+        colour = BAND_COLOURS[result.band]
+        assert '<circle cx="' in html and f'fill="{colour}"' in html
+        assert labels[result.band] in html
+    assert html.count('stroke-dasharray="4 3"') == 1  # the overall index
+    assert "显著优于本单位的单位数" in html
+    english = client.get(f"/office/indices/{run.id}?lang=en").get_data(as_text=True)
+    assert "significantly better" in english and "Not different" in english
+
+
 def test_unit_page_trend_and_drivers(client, login, run):
     login()
     code = run.results[-1].unit_code
     html = client.get(f"/office/indices/{run.id}/units/{code}").get_data(as_text=True)
     assert "<polygon" in html and "<polyline" in html  # interval band and line
     assert html.count("<rect") == 6  # one bar per driver
+    result = run.results[-1]
+    for interval in result.driver_intervals.values():
+        assert f"{interval['ci_low']:.1f} – {interval['ci_high']:.1f}" in html
+    assert "指数 − 总体" in html
     assert "style=" not in html
     assert client.get(f"/office/indices/{run.id}/units/NOPE").status_code == 404
 

@@ -22,20 +22,38 @@ COLUMNS = [
     ("ci_low", "ci_low"),
     ("ci_high", "ci_high"),
     ("good_rate", "好评率"),
+    ("good_rate_se", "好评率_se"),
+    ("good_rate_ci_low", "好评率_ci_low"),
+    ("good_rate_ci_high", "好评率_ci_high"),
     ("bad_rate", "差评率"),
+    ("bad_rate_se", "差评率_se"),
+    ("bad_rate_ci_low", "差评率_ci_low"),
+    ("bad_rate_ci_high", "差评率_ci_high"),
+    ("band", "band"),
     ("rank", "rank"),
     ("points", "points"),
     ("rankable", "rankable"),
     ("excluded_total", "excluded_responses"),
+    ("vs_overall_diff", "index_minus_overall"),
+    ("vs_overall_ci_low", "index_minus_overall_ci_low"),
+    ("vs_overall_ci_high", "index_minus_overall_ci_high"),
 ]
+# Each driver's score with its SE and interval, after the columns above.
+DRIVER_PARTS = ("", "_se", "_ci_low", "_ci_high")
 
 
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _driver_columns(run: IndexRun) -> list[tuple[str, str]]:
+    keys = list(run.dimension_weights)
+    return [(f"score_{k}{part}", f"{k}{part}") for k in keys for part in DRIVER_PARTS]
+
+
 def result_row(run: IndexRun, result: IndexResult) -> dict:
-    return {
+    vs = result.vs_overall or {}
+    row = {
         "unit_code": result.unit_code,
         "unit_name": result.unit_name,
         "period": run.period,
@@ -46,12 +64,29 @@ def result_row(run: IndexRun, result: IndexResult) -> dict:
         "ci_low": _round(result.ci_low, 2),
         "ci_high": _round(result.ci_high, 2),
         "good_rate": _round(result.good_rate, 4),
+        "good_rate_se": _round(result.good_rate_se, 4),
+        "good_rate_ci_low": _round(result.good_rate_ci_low, 4),
+        "good_rate_ci_high": _round(result.good_rate_ci_high, 4),
         "bad_rate": _round(result.bad_rate, 4),
+        "bad_rate_se": _round(result.bad_rate_se, 4),
+        "bad_rate_ci_low": _round(result.bad_rate_ci_low, 4),
+        "bad_rate_ci_high": _round(result.bad_rate_ci_high, 4),
+        "band": result.band,
         "rank": result.rank,
         "points": _round(result.points, 2),
         "rankable": result.rankable,
         "excluded_total": result.excluded_total,
+        "vs_overall_diff": _round(vs.get("diff"), 2),
+        "vs_overall_ci_low": _round(vs.get("ci_low"), 2),
+        "vs_overall_ci_high": _round(vs.get("ci_high"), 2),
     }
+    intervals = result.driver_intervals or {}
+    for key in run.dimension_weights:
+        row[f"score_{key}"] = _round((result.driver_scores or {}).get(key), 2)
+        for part in DRIVER_PARTS[1:]:
+            value = intervals.get(key, {}).get(part[1:])
+            row[f"score_{key}{part}"] = _round(value, 3 if part == "_se" else 2)
+    return row
 
 
 def run_summary(run: IndexRun) -> dict:
@@ -72,6 +107,7 @@ def run_summary(run: IndexRun) -> dict:
         "response_count": run.response_count,
         "excluded": run.excluded,
         "inputs_sha256": run.inputs_sha256,
+        "overall": run.overall,
         "supersedes_id": run.supersedes_id,
         "supersede_reason": run.supersede_reason or None,
         "published_at": run.published_at.isoformat() + "Z"
@@ -104,7 +140,13 @@ def method_rows(run: IndexRun) -> list[tuple[str, str]]:
         (
             "index",
             "weighted mean of each respondent's composite (0-100) of the "
-            "drivers; 95% interval t with df = responses - halls",
+            "drivers; interval t with df = sampling units - halls (docs/methods.md)",
+        ),
+        ("overall index", json.dumps(run.overall)),
+        (
+            "band",
+            "above / below: the interval of (index - overall index) lies above / "
+            "below 0; same: it contains 0",
         ),
     ]
     if run.supersedes_id:
@@ -120,10 +162,11 @@ def export_run(run: IndexRun, fmt: str) -> bytes:
         return json.dumps(body, ensure_ascii=False, indent=2).encode()
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    columns = COLUMNS + _driver_columns(run)
     results = Sheet(
         "indices",
-        [header for _key, header in COLUMNS],
-        ([row[k] for k, _h in COLUMNS] for row in rows),
+        [header for _key, header in columns],
+        ([row[k] for k, _h in columns] for row in rows),
     )
     method = Sheet("method", ["item", "value"], method_rows(run))
     return table_bytes(fmt, [results, method])

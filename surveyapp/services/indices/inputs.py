@@ -136,10 +136,17 @@ def unit_names(level: str) -> dict[str, tuple[str, str]]:
 
 
 def load_frame(
-    period: Period, level: str, cutoff: datetime, include_flagged: bool, tz: str
+    period: Period,
+    level: str,
+    cutoff: datetime,
+    include_flagged: bool,
+    tz: str,
+    min_driver_share: float = 0.5,
 ) -> pd.DataFrame:
     """One row per response of the period entered before the cut-off, with its unit,
-    cells (hall, item, local month), answers and exclusion reason ('' = included)."""
+    cells (hall, item, local month), window and local day (its cluster), answers
+    and exclusion reason ('' = included; ``missing_drivers`` when fewer than
+    ``min_driver_share`` of the drivers were answered)."""
     start, end = period.utc_bounds(tz)
     query = (
         select(
@@ -168,11 +175,12 @@ def load_frame(
     for key in DRIVER_KEYS:
         frame[key] = [_rating(values.get(key)) for values in given]
     frame["overall"] = [_rating(v) for v in frame["overall"]]
-    zone = ZoneInfo(tz)
-    frame["month"] = [
-        ts.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m")
-        for ts in frame["submitted_at"]
-    ]
+    local = (
+        pd.to_datetime(frame["submitted_at"]).dt.tz_localize("UTC").dt.tz_convert(tz)
+    )
+    frame["month"] = local.dt.strftime("%Y-%m")
+    frame["day"] = local.dt.strftime("%Y-%m-%d")
+    frame["window"] = frame["window_id"]
     halls = dict(db.session.execute(select(Hall.id, Hall.code)).all())
     items = dict(db.session.execute(select(ServiceItem.id, ServiceItem.code)).all())
     frame["hall"] = frame["hall_id"].map(halls)
@@ -188,7 +196,7 @@ def load_frame(
             reasons.append("rejected")
         elif verdict == "flagged" and not include_flagged:
             reasons.append("flagged")
-        elif answered < 0.5:
+        elif answered < min_driver_share or answered == 0:
             reasons.append("missing_drivers")
         elif pd.isna(unit):
             reasons.append("no_unit")

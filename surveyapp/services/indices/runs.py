@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
-import pandas as pd
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from surveyapp.analysis.design import RakingConvergenceError
-from surveyapp.analysis.index import (
-    METHODS,
-    PointsRule,
-    dimension_weights,
-    unit_indices,
-)
 from surveyapp.extensions import db
 from surveyapp.models import IndexResult, IndexRun, User
 from surveyapp.models.base import utcnow
+from surveyapp.services.indices.computing import (
+    compute_run,
+    run_parameters,
+    run_settings,
+    verify_run,
+)
 from surveyapp.services.indices.inputs import (
     DRIVER_KEYS,
     EXCLUSION_REASONS,
@@ -29,12 +25,8 @@ from surveyapp.services.indices.inputs import (
     RUN_STATUSES_VISIBLE,
     IndexRunError,
     Period,
-    code_version,
-    load_frame,
-    load_volumes,
     months_of,
     parse_period,
-    unit_names,
 )
 
 __all__ = [
@@ -46,7 +38,10 @@ __all__ = [
     "list_runs",
     "pairwise_matrix",
     "publish_run",
+    "run_parameters",
+    "run_settings",
     "supersede_run",
+    "verify_run",
     "DRIVER_KEYS",
     "EXCLUSION_REASONS",
     "LEVELS",
@@ -56,168 +51,6 @@ __all__ = [
     "months_of",
     "parse_period",
 ]
-
-
-def _inputs_digest(frame: pd.DataFrame, volumes: pd.DataFrame, params: dict) -> str:
-    digest = hashlib.sha256()
-    columns = [
-        "id",
-        "unit_id",
-        "hall",
-        "item",
-        "month",
-        "overall",
-        *DRIVER_KEYS,
-        "reason",
-    ]
-    digest.update(frame[columns].to_csv(index=False).encode())
-    digest.update(volumes.to_csv(index=False).encode())
-    digest.update(repr(sorted(params.items())).encode())
-    return digest.hexdigest()
-
-
-def _clean(value) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return None if np.isnan(value) else round(value, 10)
-
-
-def compute_run(
-    period_text: str,
-    level: str,
-    method: str = "fixed",
-    *,
-    fixed: dict[str, float] | None = None,
-    pairwise: list[list[float]] | None = None,
-    override_cr: bool = False,
-    cutoff: datetime | None = None,
-    user: User | None = None,
-) -> IndexRun:
-    """Compute and store a draft run; the same inputs give the same numbers."""
-    config = current_app.config
-    if level not in LEVELS:
-        raise IndexRunError(f"unknown level {level!r}; one of {', '.join(LEVELS)}")
-    if method not in METHODS:
-        raise IndexRunError(f"unknown method {method!r}; one of {', '.join(METHODS)}")
-    period = parse_period(period_text)
-    cutoff = cutoff or utcnow().replace(microsecond=0)
-    tz = config.get("TIMEZONE", "Asia/Shanghai")
-    include_flagged = bool(config["INDEX_INCLUDE_FLAGGED"])
-    frame = load_frame(period, level, cutoff, include_flagged, tz)
-    if frame.empty:
-        raise IndexRunError(f"no responses in {period.label} before the cut-off")
-    included = frame[frame["reason"] == ""].copy()
-    if included.empty:
-        raise IndexRunError(f"every response of {period.label} is excluded")
-    included["unit"] = included["unit_id"].astype(int)
-    volumes = load_volumes(period)
-    points = PointsRule(
-        **{
-            **config["INDEX_POINTS"],
-            "bands": tuple(tuple(b) for b in config["INDEX_POINTS"]["bands"]),
-        }
-    )
-    drivers100 = (included[DRIVER_KEYS] - 1) * 25.0
-    try:
-        weights, details = dimension_weights(
-            method,
-            drivers100,
-            included["overall"],
-            included["unit"],
-            fixed=fixed
-            or config["INDEX_DIMENSION_WEIGHTS"]
-            or dict.fromkeys(DRIVER_KEYS, 1 / len(DRIVER_KEYS)),
-            pairwise=pairwise,
-            max_cr=config["INDEX_AHP_MAX_CR"],
-            override=override_cr,
-        )
-        table = unit_indices(
-            included,
-            drivers=DRIVER_KEYS,
-            weights=weights,
-            volumes=volumes,
-            min_n_eff=config["INDEX_MIN_N_EFF"],
-            trim_ratio=config["INDEX_TRIM_UPPER"] or None,
-            points=points,
-        )
-    except (ValueError, RakingConvergenceError) as exc:
-        raise IndexRunError(str(exc)) from None
-    params = {
-        "min_n_eff": config["INDEX_MIN_N_EFF"],
-        "include_flagged": include_flagged,
-        "trim_upper": config["INDEX_TRIM_UPPER"],
-        "points": points.to_dict(),
-        "timezone": tz,
-        "min_driver_share": 0.5,
-        "fixed_weights": fixed if method == "fixed" and fixed else None,
-        "pairwise": pairwise if method == "ahp" else None,
-        "override_cr": override_cr if method == "ahp" else None,
-        "method_details": details,
-        "strata": "hall",
-        "psu": "response",
-        "ci": "t, df = responses - halls, 95%",
-    }
-    names = unit_names(level)
-    excluded = frame[frame["reason"] != ""]
-    per_unit = excluded.groupby(["unit_id", "reason"]).size() if len(excluded) else {}
-    run = IndexRun(
-        period=period.label,
-        period_start=period.start,
-        period_end=period.end,
-        level=level,
-        method=method,
-        parameters=params,
-        dimension_weights=weights,
-        method_notes=table.notes + frame.attrs.get("method_notes", []),
-        cutoff=cutoff,
-        code_version=code_version(),
-        response_count=len(frame),
-        excluded={r: int((frame["reason"] == r).sum()) for r in EXCLUSION_REASONS},
-        inputs_sha256=_inputs_digest(frame, volumes, params),
-        created_by_id=user.id if user is not None else None,
-    )
-    ordered = table.units.sort_values(
-        ["rank", "index"], ascending=[True, False], na_position="last"
-    )
-    for position, row in enumerate(ordered.itertuples(index=False)):
-        code, name = names.get(int(row.unit), (str(row.unit), ""))
-        reasons = {
-            reason: int(per_unit.get((row.unit, reason), 0))
-            for reason in EXCLUSION_REASONS
-            if per_unit is not None and (row.unit, reason) in per_unit
-        }
-        run.results.append(
-            IndexResult(
-                position=position,
-                unit_code=code,
-                unit_name=name,
-                n=int(row.n),
-                n_eff=_clean(row.n_eff),
-                deff=_clean(row.deff),
-                df=_clean(row.df),
-                index=_clean(row.index),
-                se=_clean(row.se),
-                ci_low=_clean(row.ci_low),
-                ci_high=_clean(row.ci_high),
-                good_rate=_clean(row.good_rate),
-                bad_rate=_clean(row.bad_rate),
-                overall_mean=_clean(row.overall_mean),
-                driver_scores={k: _clean(v) for k, v in row.driver_scores.items()},
-                trend={
-                    m: {k: _clean(v) for k, v in est.items()}
-                    for m, est in table.trend.get(str(row.unit), {}).items()
-                },
-                excluded=reasons,
-                excluded_total=sum(reasons.values()),
-                rankable=bool(row.rankable),
-                rank=None if np.isnan(row.rank) else int(row.rank),
-                points=_clean(row.points),
-            )
-        )
-    db.session.add(run)
-    db.session.commit()
-    return run
 
 
 def get_run(run_id: int) -> IndexRun:
