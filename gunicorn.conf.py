@@ -12,17 +12,19 @@ preload_app = True
 # ... which the app factory does when COMPLAINTS_PRELOAD is on (issue 6).
 os.environ.setdefault("COMPLAINTS_PRELOAD", "1")
 timeout = 30
+# A web request's statement ends well before the worker timeout above: a
+# long lock (a migration, another process) gives the citizen the 503 page
+# that keeps every answer instead of a killed worker (config.py). Set here,
+# not in config.py, so that commands (migrations, index runs) have none.
+os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_S", "15")
 graceful_timeout = 20
 keepalive = 5
 accesslog = None
 errorlog = "-"
-# A worker is replaced after this many requests, a bound on any slow leak.
-# At 5,000 a worker at the closing-hour peak (~300 requests a second
-# each) was replaced every ~15 s: each replacement (fork, new database
-# connection, cold per-process memories) cost ~7% of the submissions'
-# throughput and widened their p95 (benchmarks/load.py). At 50,000 a worker
-# is replaced every few minutes at that peak and about daily at a city's
-# ordinary pace. GUNICORN_CMD_ARGS="--max-requests N" overrides it.
+# A worker is replaced after this many requests, a bound on any slow leak;
+# rarely enough that a replacement (fork, new database connection, cold
+# caches) stays out of the way at the closing-hour peak (benchmarks/README.md).
+# GUNICORN_CMD_ARGS="--max-requests N" overrides it.
 max_requests = 50000
 max_requests_jitter = 5000
 
@@ -31,9 +33,8 @@ def when_ready(server):
     """In the master, after preload_app, before any worker forks."""
     app = server.app.wsgi()
     if hasattr(app, "jinja_env"):
-        # Jinja compiles a template on first use: ~80 ms of the first page in
-        # every new worker, and in every worker max_requests restarts.
-        # Compiled here, every worker inherits them.
+        # Jinja compiles a template on first use, in every new worker and in
+        # every worker max_requests restarts; compiled here, they inherit them.
         for name in app.jinja_env.list_templates():
             app.jinja_env.get_template(name)
     # The preloaded app and complaint model are long-lived: frozen before the

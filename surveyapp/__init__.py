@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
-from inspect import iscoroutinefunction
 
 from flask import Flask, Request
 from sqlalchemy import event
@@ -15,21 +13,14 @@ from surveyapp.config import CONFIGS, check_production_secrets
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from surveyapp.security import StrictFormDataParser
 
-# Flask asks, for every hook and view of every request, whether it is a
-# coroutine function (inspect, ~5% of a page view); the answer never changes.
-_is_coroutine = lru_cache(maxsize=4096)(iscoroutinefunction)
-
 
 class SurveyRequest(Request):
+    # Form bodies are held to UTF-8 before werkzeug parses them (security.py).
     form_data_parser_class = StrictFormDataParser
 
 
 class SurveyApp(Flask):
     request_class = SurveyRequest
-
-    def ensure_sync(self, func):
-        # Flask's documented override point; same behaviour, answer remembered.
-        return self.async_to_sync(func) if _is_coroutine(func) else func
 
 
 def create_app(config: str | dict | None = None) -> Flask:
@@ -47,18 +38,19 @@ def create_app(config: str | dict | None = None) -> Flask:
     if app.config["ENV_NAME"] == "production":
         check_production_secrets(app.config)
 
-    _init_database(app)
-    _init_extensions(app)
-    _register_blueprints(app)
-    _register_hooks(app)
-
     from surveyapp.cli import register_cli
     from surveyapp.errors import register_error_handlers
     from surveyapp.observability import init_observability
 
+    # First, so that its request hook runs before every other (a rate limit
+    # or a CSRF check may end the request) and the request log sees them all.
+    init_observability(app)
+    _init_database(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
     register_error_handlers(app)
     register_cli(app)
-    init_observability(app)
     if app.config.get("COMPLAINTS_PRELOAD"):
         # Complaints (issue 6): model and jieba dictionary before workers fork.
         from surveyapp.services.complaints.pipeline import preload
@@ -69,37 +61,43 @@ def create_app(config: str | dict | None = None) -> Flask:
 
 def _init_database(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    lock_ms = int(app.config["DATABASE_LOCK_TIMEOUT_S"] * 1000)
     if uri.startswith("sqlite"):
         path = uri.removeprefix("sqlite:///")
         if path and path != uri and not path.startswith(":"):
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options.setdefault("connect_args", {"timeout": 30})
-        # A file never drops a connection: the ping before each checkout (a
-        # recovery aid for a server database) is one more statement per request.
+        connect_args.setdefault("timeout", lock_ms / 1000)  # the busy timeout
+        # A file never drops a connection: no ping before each checkout.
         options["pool_pre_ping"] = False
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif uri.startswith("postgresql"):
+        settings = f"-c lock_timeout={lock_ms}"
+        statement_s = app.config["DATABASE_STATEMENT_TIMEOUT_S"]
+        if statement_s:
+            settings += f" -c statement_timeout={int(statement_s * 1000)}"
+        connect_args.setdefault("options", settings)
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    # WAL lets readers and one writer work at once; busy_timeout waits for locks.
+    # WAL lets readers and one writer work at once; the busy timeout is the
+    # driver's (connect_args "timeout", DATABASE_LOCK_TIMEOUT_S).
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
 
 def _init_extensions(app: Flask) -> None:
     from surveyapp.i18n import select_locale
-    from surveyapp.security import SessionInterface
 
-    app.session_interface = SessionInterface()
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -43,6 +43,16 @@ class Config:
     HASH_SALT = os.environ.get("HASH_SALT", DEV_SALT)
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Long locks (docs/operations.md, "Timeouts"): a statement waits at most
+    # this long for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout),
+    # then the citizen gets the 503 page that keeps every answer; well under
+    # gunicorn's 30 s worker timeout, which would kill the worker instead.
+    DATABASE_LOCK_TIMEOUT_S = float(os.environ.get("DATABASE_LOCK_TIMEOUT_S", 10))
+    # PostgreSQL's statement_timeout; 0: none. gunicorn.conf.py sets 15 s for
+    # the web workers; commands (migrations, index runs, backups) may run longer.
+    DATABASE_STATEMENT_TIMEOUT_S = float(
+        os.environ.get("DATABASE_STATEMENT_TIMEOUT_S", 0)
+    )
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024)
     BABEL_DEFAULT_LOCALE = "zh"
@@ -56,13 +66,25 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
-    # Rate limits (Flask-Limiter); Redis in production via RATELIMIT_STORAGE_URI.
-    # swept-memory:// is limits' memory:// without a thread per request
-    # (surveyapp/ratelimit_storage.py); counts per process.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "swept-memory://")
+    # Rate limits (Flask-Limiter; docs/operations.md "Rate limits"). Redis when
+    # several machines serve; the default is a SQLite file every worker of this
+    # machine shares (surveyapp/ratelimits.py).
+    RATELIMIT_STORAGE_URI = os.environ.get(
+        "RATELIMIT_STORAGE_URI", f"sqlite-file://{INSTANCE_DIR / 'ratelimits.sqlite3'}"
+    )
+    # Keeps this site's counters apart from another's in a shared Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "surveyapp")
     RATELIMIT_ENABLED = True
+    # A storage that fails (Redis away, a full disk) never fails a request: the
+    # limits count per process until it answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Submissions (and screener steps) per client address.
     RATELIMIT_SUBMIT = os.environ.get("RATELIMIT_SUBMIT", "20/minute;200/hour")
+    # Failed sign-ins per client address and per account name.
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10/minute;50/hour")
+    RATELIMIT_LOGIN_ACCOUNT = os.environ.get(
+        "RATELIMIT_LOGIN_ACCOUNT", "5/minute;20/hour"
+    )
     # How many proxies in front of the app set X-Forwarded-For (nginx: 1).
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     # Free-text answers are capped (characters).
@@ -208,6 +230,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    # A test that switches limits on counts in its own process, or names a file.
+    RATELIMIT_STORAGE_URI = "memory://"
     # Test clients submit in milliseconds, which the speed floor rejects by
     # design; the quality tests switch it on.
     QUALITY_ON_SUBMIT = False

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hmac
-import itertools
 import json
 import logging
-import os
 import re
-import secrets
 import sys
 import time
+import uuid
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -81,17 +79,6 @@ class _StderrHandler(logging.StreamHandler):
     def stream(self):  # type: ignore[override]
         return sys.stderr
 
-    def write_line(self, line: str) -> None:
-        """What emit() does with a record whose message is `line` under the
-        "%(message)s" format, without building the record."""
-        try:
-            with self.lock:
-                stream = self.stream
-                stream.write(line + self.terminator)
-                stream.flush()
-        except (OSError, ValueError):  # a closed or broken stderr
-            pass
-
 
 def _request_logger() -> logging.Logger:
     logger = logging.getLogger(REQUEST_LOGGER)
@@ -106,80 +93,32 @@ def _request_logger() -> logging.Logger:
     return logger
 
 
-def log_request_line(logger: logging.Logger, line: str) -> None:
-    """Log one request's line at INFO. With the logger as _request_logger()
-    sets it up (its one stderr handler, no filters), the line goes straight to
-    stderr: a LogRecord and the handler's dispatch cost ~10% of a page view,
-    for a line that is already formatted. Any other set-up (a handler or filter
-    an operator or a test added) gets a record through logging as usual."""
-    handlers = logger.handlers
-    if (
-        len(handlers) == 1
-        and type(handlers[0]) is _StderrHandler
-        and not logger.filters
-        and not handlers[0].filters
-        and handlers[0].level <= logging.INFO
-    ):
-        handlers[0].write_line(line)
-        return
-    # What logger.info does, less its search of the stack for the caller's
-    # file and line, which this line never shows.
-    logger.handle(
-        logger.makeRecord(logger.name, logging.INFO, __file__, 0, line, (), None)
-    )
-
-
 def _init_request_log(app: Flask, metrics: RequestMetrics | None) -> None:
     logger = _request_logger()
 
+    @app.before_request
     def _start_request() -> None:
         g.request_started = time.perf_counter()
         given = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = given if _SANE_REQUEST_ID.match(given) else _new_request_id()
 
-    # First of all hooks: an earlier one may end the request (a rate limit).
-    app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
-
     @app.after_request
     def _finish_request(response):
-        # One look-up of the request and one clock reading serve the header,
-        # the latency metric and the log line (each proxy look-up costs).
-        req = request._get_current_object()
-        ctx_g = g._get_current_object()
-        request_id = ctx_g.get("request_id") or _new_request_id()
+        request_id = g.get("request_id") or _new_request_id()
         response.headers[REQUEST_ID_HEADER] = request_id
-        started = ctx_g.get("request_started")
+        started = g.get("request_started")
         seconds = time.perf_counter() - started if started else 0.0
         if metrics is not None:
-            metrics.observe(req, response.status_code, seconds)
-        if app.config.get("LOG_REQUESTS", True) and logger.isEnabledFor(logging.INFO):
-            line = json.dumps(
-                request_record(req, response.status_code, request_id, seconds)
-            )
-            log_request_line(logger, line)
+            metrics.observe(request, response.status_code, seconds)
+        if app.config.get("LOG_REQUESTS", True):
+            record = request_record(request, response.status_code, request_id, seconds)
+            logger.info(json.dumps(record))
         return response
 
 
 def _new_request_id() -> str:
-    """32 hex digits: this process's random half and its request count.
-
-    A request id names a log line; it need not be unpredictable, only unique,
-    so one read of the system's random source per process (again in each
-    forked worker) serves every request (~1% of a submission)."""
-    return f"{_ids.prefix}{next(_ids.count):016x}"
-
-
-class _RequestIds:
-    def __init__(self):
-        self.reseed()
-
-    def reseed(self) -> None:
-        self.prefix = secrets.token_hex(8)
-        self.count = itertools.count()
-
-
-_ids = _RequestIds()
-os.register_at_fork(after_in_child=_ids.reseed)
+    """32 hex digits, unique (a log line's name; it need not be secret)."""
+    return uuid.uuid4().hex
 
 
 def request_record(req, status: int, request_id: str, seconds: float) -> dict:
@@ -277,13 +216,10 @@ _HTTP_METHODS = frozenset(
 
 class RequestMetrics:
     """The per-request metrics prometheus-flask-exporter's defaults would
-    export (same names and labels), recorded from the request log's hook.
-
-    The exporter's own hooks cost ~10% of a page view (four request-proxy
-    look-ups, a regular expression per excluded path and label validation on
-    every request); here a request is one dictionary look-up for the
-    histogram's labelled child. Labels stay bounded: Flask endpoints, status
-    codes and the HTTP methods (anything else is "other")."""
+    export (same names and labels), recorded from the request log's hook, so
+    one hook serves the log line and the metrics. Labels stay bounded: Flask
+    endpoints, status codes and the HTTP methods (anything else is "other"),
+    whatever a client sends."""
 
     def __init__(self, registry: CollectorRegistry, prefix: str = "surveyapp"):
         self.duration = Histogram(

@@ -7,7 +7,8 @@ from flask import render_template
 from werkzeug.datastructures import MultiDict
 
 from surveyapp.i18n import current_language
-from surveyapp.models.sampling import AGE_BANDS, GENDERS, SurveyProject
+from surveyapp.models.sampling import AGE_BANDS, GENDERS
+from surveyapp.services.fieldwork.projects import ProjectScope
 from surveyapp.services.fieldwork.quotas import (
     read_screener,
     record_screen_out,
@@ -18,7 +19,7 @@ from surveyapp.services.questionnaires.versions import SurveyTarget
 
 def render_screener(
     target: SurveyTarget,
-    project: SurveyProject,
+    project: ProjectScope,
     action: str,
     *,
     values=None,
@@ -43,7 +44,7 @@ def render_screener(
 
 def handle_screener(
     target: SurveyTarget,
-    project: SurveyProject,
+    project: ProjectScope,
     form,
     *,
     screen_action: str,

@@ -89,12 +89,9 @@ def db(app):
 def _clear(database) -> None:
     from surveyapp.services.memory import forget_all
 
-    forget_all()  # rows go without the ORM seeing them
-    # Blank questions are rendered once per version id, and ids start again
-    # with every test: a version of another test must not lend its form.
-    from surveyapp.public import routes
-
-    routes._BLANK_QUESTIONS.clear()
+    # Rows go without the ORM seeing them, and ids start again with every
+    # test: no cached place, version or blank form may outlive its rows.
+    forget_all()
     tables = list(reversed(database.metadata.sorted_tables))
     with database.engine.begin() as conn:
         if conn.dialect.name == "postgresql":

@@ -296,16 +296,3 @@ def test_gunicorn_master_compiles_templates_and_freezes_before_forking(
     assert "public/questionnaire.html" in compiled
     assert compiled == set(app.jinja_env.list_templates())
     assert frozen == [1]
-
-
-def test_ensure_sync_remembers_the_answer_and_still_wraps_coroutines(app, monkeypatch):
-    def view():
-        return "ok"
-
-    async def async_view():
-        return "ok"
-
-    assert app.ensure_sync(view) is view
-    monkeypatch.setattr(app, "async_to_sync", lambda func: ("wrapped", func))
-    assert app.ensure_sync(async_view) == ("wrapped", async_view)
-    assert app.ensure_sync(async_view) == ("wrapped", async_view)

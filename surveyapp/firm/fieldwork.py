@@ -22,7 +22,7 @@ from surveyapp.firm import bp
 from surveyapp.firm.routes import project_or_404
 from surveyapp.i18n import current_language
 from surveyapp.services.complaints.pipeline import record_after
-from surveyapp.services.fieldwork.projects import in_fieldwork
+from surveyapp.services.fieldwork.projects import ProjectScope, in_fieldwork
 from surveyapp.services.questionnaires.versions import SurveyTarget
 from surveyapp.services.responses.submit import (
     InvalidSubmission,
@@ -45,7 +45,7 @@ def _target(project_id: int, hall_id: int):
             "firm/interview_halls.html", project=project, closed=True
         )
         abort(make_response(page, 409))
-    return project, SurveyTarget(hall, None, project.version)
+    return project, SurveyTarget.of(hall, None, project.version)
 
 
 def _render_form(project, target, values, *, errors=None, status=200, message=None):
@@ -53,7 +53,7 @@ def _render_form(project, target, values, *, errors=None, status=200, message=No
 
     if "ticket" not in values:
         values = MultiDict(values)
-        values["ticket"] = issue_ticket(target.version_id)
+        values["ticket"] = issue_ticket(target.version_id, target.hall_id, None)
     return render_template(
         "public/questionnaire.html",
         token=None,
@@ -82,11 +82,12 @@ def interview_halls(project_id: int):
 def interview(project_id: int, hall_id: int):
     project, target = _target(project_id, hall_id)
     action = url_for("firm.interview", project_id=project.id, hall_id=hall_id)
+    scope = ProjectScope.of(project)
     if request.method == "GET":
-        return render_screener(target, project, action)
+        return render_screener(target, scope, action)
     return handle_screener(
         target,
-        project,
+        scope,
         request.form,
         screen_action=action,
         render_form=lambda values: _render_form(project, target, values),

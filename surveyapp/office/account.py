@@ -23,7 +23,7 @@ def _limit() -> str:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @roles_required(*ROLES)
-@limiter.per_address(_limit)
+@limiter.limit(_limit, methods=["POST"])
 def account_password():
     form = ChangePasswordForm()
     status = 200
@@ -54,7 +54,7 @@ def account_password():
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])
-@limiter.per_address(_limit)
+@limiter.limit(_limit, methods=["POST"])
 def password_link(token: str):
     try:
         user = passwords.user_for_token(token)

@@ -13,6 +13,7 @@ from surveyapp.downloads import no_store, send_table
 from surveyapp.extensions import limiter
 from surveyapp.office import bp
 from surveyapp.office.forms import LoginForm, filters_from_args
+from surveyapp.ratelimits import account_key, failed_sign_in
 from surveyapp.services.admin.users import audit, authenticate
 from surveyapp.services.organisation import qr as qr_service
 from surveyapp.services.organisation.catalogue import all_halls, hall_by_code
@@ -23,6 +24,10 @@ from surveyapp.services.responses.summaries import hall_summaries, list_response
 
 def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _account_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
 
 
 def _base_url() -> str:
@@ -36,7 +41,18 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.per_address(_login_limit)
+# Failed sign-ins only (a 401), counted per address and per account name; a
+# locked-out address or account gets 429 before its password is checked.
+@limiter.limit(
+    _login_limit, methods=["POST"], scope="address", deduct_when=failed_sign_in
+)
+@limiter.limit(
+    _account_limit,
+    methods=["POST"],
+    scope="account",
+    key_func=account_key,
+    deduct_when=failed_sign_in,
+)
 def login():
     form = LoginForm()
     if form.validate_on_submit():

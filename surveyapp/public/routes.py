@@ -8,9 +8,9 @@ import secrets
 from flask import (
     current_app,
     g,
+    redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -24,11 +24,10 @@ from surveyapp.public import bp
 from surveyapp.security import salted_hash
 from surveyapp.services.complaints.pipeline import record_after
 from surveyapp.services.fieldwork.quotas import project_needing_screener
-from surveyapp.services.memory import MISSING, ProcessMemory
+from surveyapp.services.memory import cached_per_process
 from surveyapp.services.organisation.qr import InvalidCode, RetiredCode
 from surveyapp.services.questionnaires.versions import (
-    TARGET_ROWS,
-    TARGET_TTL,
+    FormVersion,
     SurveyTarget,
     resolve_token,
 )
@@ -37,6 +36,7 @@ from surveyapp.services.responses.submit import (
     InvalidTicket,
     SubmissionContext,
     Ticket,
+    TicketForAnotherCode,
     find_by_key,
     issue_ticket,
     read_ticket,
@@ -85,8 +85,7 @@ def _device_id() -> str:
 # must come with that cookie. A page on another site can neither read the
 # cookie nor make the browser send it (HttpOnly, SameSite=Lax), so it cannot
 # post a ticket that matches: OWASP's signed double-submit cookie. Citizens
-# then carry no session cookie at all, and a page view and a submission skip
-# the session's and Flask-WTF's signing (~20% of a page view's time).
+# then carry no session cookie at all.
 
 
 def _form_binding(device: str) -> str:
@@ -94,7 +93,12 @@ def _form_binding(device: str) -> str:
 
 
 def _new_ticket(target: SurveyTarget) -> str:
-    return issue_ticket(target.version_id, binding=_form_binding(_device_id()))
+    return issue_ticket(
+        target.version_id,
+        target.hall_id,
+        target.window_id,
+        binding=_form_binding(_device_id()),
+    )
 
 
 def _require_form_binding(ticket: Ticket | None) -> None:
@@ -111,81 +115,37 @@ def _require_form_binding(ticket: Ticket | None) -> None:
         raise CSRFError("The form was issued to another browser.")
 
 
-# A published version never changes, so its blank questions render once per
-# language and process; the hot page then only fills in the ticket and token.
-_BLANK_QUESTIONS: dict[tuple[int, str], Markup] = {}
-
-
-def blank_questions(version) -> Markup:
-    key = (version.id, current_language())
-    html = _BLANK_QUESTIONS.get(key)
-    if html is None:
-        html = Markup(
-            render_template(
-                "public/_questions.html",
-                definition=version.definition,
-                values=MultiDict(),
-                errors={},
-            )
+# A published version never changes, so the markup of its blank questions (most
+# of the page) is rendered once per language and process; the page around it,
+# with the citizen's own ticket, is rendered for each request.
+@cached_per_process(maxsize=256)
+def _blank_questions(version: FormVersion, language: str) -> Markup:
+    return Markup(
+        render_template(
+            "public/_questions.html",
+            definition=version.definition,
+            values=MultiDict(),
+            errors={},
         )
-        _BLANK_QUESTIONS[key] = html
-    return html
-
-
-# The blank form of one QR code in one language is the same page for every
-# citizen but for the ticket: it renders once per process with a placeholder
-# (forgotten with the rows it shows, services/memory.py), and each request
-# fills in its own.
-_TICKET_SLOT = "\x00ticket\x00"
-_blank_pages = ProcessMemory(TARGET_TTL, TARGET_ROWS)
-
-
-def _blank_page(token, target: SurveyTarget) -> str:
-    key = (token, current_language())
-    page = _blank_pages.get(key)
-    if page is MISSING:
-        page = _blank_pages.put(
-            key,
-            render_template(
-                "public/questionnaire.html",
-                blank_questions=blank_questions(target.version),
-                token=token,
-                target=target,
-                definition=target.version.definition,
-                service_items=service_items_for(target.hall, target.window),
-                ticket=_TICKET_SLOT,
-                values=MultiDict(),
-                errors={},
-                message=None,
-            ),
-        )
-    return page.replace(_TICKET_SLOT, _new_ticket(target))
+    )
 
 
 def _render_form(
     token, target: SurveyTarget, *, values=None, errors=None, status=200, message=None
 ):
-    if (
-        values is None
-        and errors is None
-        and message is None
-        and not request.args.get("rt")
-        and "_flashes" not in session
-    ):
-        return _blank_page(token, target), status
+    blank = not values and not errors
+    ticket = values.get("ticket") if values and "ticket" in values else None
     return (
         render_template(
             "public/questionnaire.html",
-            blank_questions=None
-            if values or errors
-            else blank_questions(target.version),
+            blank_questions=_blank_questions(target.version, current_language())
+            if blank
+            else None,
             token=token,
             target=target,
             definition=target.version.definition,
             service_items=service_items_for(target.hall, target.window),
-            ticket=_new_ticket(target)
-            if values is None or "ticket" not in values
-            else values.get("ticket"),
+            ticket=ticket or _new_ticket(target),
             values=values or MultiDict(),
             errors=errors or {},
             message=message,
@@ -218,7 +178,7 @@ def questionnaire(token: str):
 
 @bp.route("/s/<token>", methods=["POST"])
 @csrf.exempt  # the ticket's binding is this form's CSRF check (_require_form_binding)
-@limiter.per_address(_submit_limit)
+@limiter.limit(_submit_limit)
 def submit(token: str):
     try:
         target = resolve_token(token)
@@ -231,36 +191,25 @@ def submit(token: str):
         ticket = None
     _require_form_binding(ticket)
     if ticket is None:
-        values = MultiDict(form)
-        values.pop("ticket", None)
-        return _render_form(
-            token,
-            target,
-            values=values,
-            status=400,
-            message=_(
-                "This form had expired, so we refreshed it. Please submit again."
-            ),
-        )
-    hall, window, version = target.detached()  # read only: see SubmissionContext
+        return _refreshed_form(token, target, form)
     ctx = SubmissionContext(
-        hall=hall,
-        window=window,
-        version=version,
+        hall=target.hall,
+        window=target.window,
+        version=target.version,
         ticket=ticket,
         language=current_language(),
         client_address=request.remote_addr,
         user_agent=request.headers.get("User-Agent", ""),
         device_id=_device_id(),
         # Survey firms (issue 5): the screener's answers that decide the quota cell.
-        extra={"age_band": _field(form, "age_band"), "gender": _field(form, "gender")},
+        extra={"age_band": form.get("age_band", ""), "gender": form.get("gender", "")},
     )
     # Quality (issue 4): bot and presence evidence, judged in services/quality/verdicts.py.
     ctx.extra.update(
-        honeypot=_field(form, "website"),
+        honeypot=form.get("website", ""),
         has_form_cookie=DEVICE_COOKIE in request.cookies,
-        rotating_token=_field(form, "rt"),
-        transaction_code=_field(form, "transaction_code"),
+        rotating_token=form.get("rt", ""),
+        transaction_code=form.get("transaction_code", ""),
     )
     # A database that fails here is errors.py's: a 503 page that keeps every
     # answer for a one-tap retry, which the ticket makes safe.
@@ -275,6 +224,8 @@ def submit(token: str):
             status=400,
             message=_("Some answers need your attention. Please see the notes below."),
         )
+    except TicketForAnotherCode:
+        return _refreshed_form(token, target, form)
     except InvalidTicket:
         values = MultiDict(form)
         values.pop("ticket", None)
@@ -287,27 +238,23 @@ def submit(token: str):
                 "This questionnaire was updated. Please check your answers and submit again."
             ),
         )
-    # See Other, to the thank-you page (without redirect()'s HTML body). The
-    # key is the ticket's 32 hex digits, so the address is built as written
-    # rather than by the router (~2% of a submission); a test holds the two
-    # equal.
-    page = current_app.response_class(
-        status=303, headers={"Location": thanks_path(stored.public_id)}
-    )
+    page = redirect(url_for("public.thanks", key=stored.public_id), code=303)
     # Classification and the follow-up case come after the page is sent.
     record_after(page, stored)
     return page
 
 
-def _field(form, name: str) -> str:
-    """The field's first value, else "": werkzeug's get() builds and catches
-    a BadRequestKeyError for every field a form leaves out (most forms leave
-    out five of these)."""
-    return form[name] if name in form else ""
-
-
-def thanks_path(key: str) -> str:
-    return f"{request.script_root}/thanks/{key}"
+def _refreshed_form(token, target: SurveyTarget, form):
+    """The answers again, with a new ticket for this code and browser."""
+    values = MultiDict(form)
+    values.pop("ticket", None)
+    return _render_form(
+        token,
+        target,
+        values=values,
+        status=400,
+        message=_("This form had expired, so we refreshed it. Please submit again."),
+    )
 
 
 @bp.route("/thanks/<key>")
@@ -335,7 +282,7 @@ def form_css(version_id: int):
 
 
 @bp.route("/s/<token>/screen", methods=["POST"])
-@limiter.per_address(_submit_limit)
+@limiter.limit(_submit_limit)
 def screen(token: str):
     try:
         target = resolve_token(token)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from surveyapp.extensions import db
 from surveyapp.models import Hall, Response
 from surveyapp.models.base import utcnow
+from surveyapp.services.organisation.qr import parse_token
 from surveyapp.services.questionnaires.default import DRIVER_KEYS
 from surveyapp.services.responses.submit import issue_ticket
 from tests.conftest import full_answers
@@ -37,7 +38,13 @@ def varied_answers(**extra) -> dict:
 def aged_ticket(html: str, seconds: float) -> str:
     """A form ticket as if the form had been opened ``seconds`` ago."""
     version_id = int(re.search(r"/q/(\d+)/form\.css", html).group(1))
-    return issue_ticket(version_id, now=utcnow() - timedelta(seconds=seconds))
+    code = parse_token(re.search(r'action="[^"]*/s/([^"/]+)"', html).group(1))
+    return issue_ticket(
+        version_id,
+        code.hall_id,
+        code.window_id,
+        now=utcnow() - timedelta(seconds=seconds),
+    )
 
 
 def post_answers(

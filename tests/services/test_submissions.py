@@ -1,82 +1,74 @@
-"""The submission's new row: a plain object that reads as a new ORM Response,
-stored in one short transaction."""
+"""Storing a submission: its ticket, and one transaction for the row and
+whatever the submission claimed with it."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from surveyapp.models import Response
-from surveyapp.services.responses.submit import _COLUMN_KEYS, NewResponse, _row_values
 from tests.conftest import full_answers, ticket_from
 
 
-def test_a_new_response_reads_as_a_new_orm_response():
-    given = {"public_id": "k1", "overall": 4, "comment": "排队太久"}
-    new, orm = NewResponse(**given), Response(**given)
-    # The quality and quota steps read columns the submission has not set
-    # (verdict, quota_cell_id, reviewed...): None on both, as on the ORM's.
-    assert {key: getattr(new, key) for key in _COLUMN_KEYS} == {
-        key: getattr(orm, key) for key in _COLUMN_KEYS
-    }
-    new.verdict = "flagged"
-    assert new.verdict == "flagged"
-    # A name that is no column is a mistake, not a silent None.
-    with pytest.raises(AttributeError):
-        new.verdcit  # noqa: B018
-    # Only what was set goes into the INSERT; the table's defaults fill the rest.
-    assert _row_values(new) == {**given, "verdict": "flagged"}
-
-
-def test_tickets_read_both_ways_with_the_library_serializer():
+def test_a_ticket_is_the_librarys_own_signed_token(app):
     from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-    from surveyapp.services.responses.submit import _TICKET_SALT, _TicketSerializer
+    from surveyapp.services.responses.submit import (
+        InvalidTicket,
+        issue_ticket,
+        read_ticket,
+    )
 
-    ours = _TicketSerializer("s" * 32, salt=_TICKET_SALT)
-    library = URLSafeTimedSerializer("s" * 32, salt=_TICKET_SALT)
-    payload = ["0123456789abcdef" * 2, 1732400000.5, 7, "ab" * 16]
-    # Tickets issued before (the library compresses this one) still read...
-    assert library.dumps(payload).startswith(".")
-    assert ours.loads(library.dumps(payload)) == payload
-    # ... and ours are ones the library itself reads.
-    assert library.loads(ours.dumps(payload)) == payload
-    # The one signer serves every ticket; another key's ticket is refused.
-    assert ours.make_signer() is ours.make_signer()
-    other = _TicketSerializer("t" * 32, salt=_TICKET_SALT)
-    with pytest.raises(BadSignature):
-        ours.loads(other.dumps(payload))
-    # With the secret rotated, each key (derived once) still reads its own.
-    rotated = _TicketSerializer(["s" * 32, "t" * 32], salt=_TICKET_SALT)
-    assert rotated.loads(ours.dumps(payload)) == payload
-    assert rotated.loads(other.dumps(payload)) == payload
-    assert (
-        URLSafeTimedSerializer("t" * 32, salt=_TICKET_SALT).loads(
-            rotated.dumps(payload)
-        )
-        == payload
-    )  # signed with the newest
+    with app.test_request_context():
+        token = issue_ticket(7, 3, 11, binding="ab" * 16)
+        ticket = read_ticket(token)
+        assert (ticket.version_id, ticket.hall_id, ticket.window_id) == (7, 3, 11)
+        assert ticket.binding == "ab" * 16 and len(ticket.key) == 32
+        hall_level = read_ticket(issue_ticket(7, 3, None))
+        assert hall_level.window_id is None and hall_level.binding is None
+        # documented itsdangerous, with the app's secret and the ticket's salt
+        secret = app.config["SECRET_KEY"]
+        payload = URLSafeTimedSerializer(secret, salt="form-ticket").loads(token)
+        assert payload[2:] == [7, 3, 11, "ab" * 16]
+        other = URLSafeTimedSerializer("another secret", salt="form-ticket")
+        with pytest.raises(BadSignature):
+            other.loads(token)
+        for bad in (other.dumps(payload), token[:-2] + "xx", "", None):
+            with pytest.raises(InvalidTicket):
+                read_ticket(bad)
 
 
-def test_a_plain_submission_is_one_core_transaction_without_a_session(
-    client, survey_path, db
+def test_a_failed_commit_keeps_neither_the_row_nor_its_quota_place(
+    client, survey_path, db, monkeypatch
 ):
+    """The quota claim and the row are one transaction: when the COMMIT fails
+    (the citizen gets the 503 page), neither is kept; the retry stores the
+    row and takes exactly one place."""
+    from surveyapp.models.sampling import QuotaCell
+    from tests.firm_factories import HALL, item, make_project
+
+    make_project(targets={(HALL, "nr", "", ""): 5})
     path = survey_path()
+    screened = client.post(path + "/screen", data={"service_item": str(item().id)})
     data = {
-        "ticket": ticket_from(client.get(path).get_data(as_text=True)),
-        **full_answers(5),
+        "ticket": ticket_from(screened.get_data(as_text=True)),
+        "screened": "1",
+        "service_item": str(item().id),
+        **full_answers(4),
     }
-    begun = []
+    dialect = db.engine.dialect
 
-    def note(session, transaction, connection):
-        begun.append(session)
+    def unavailable(dbapi_connection):
+        raise dialect.loaded_dbapi.OperationalError("server closed the connection")
 
-    event.listen(Session, "after_begin", note)
-    try:
-        stored = client.post(path, data=data)
-    finally:
-        event.remove(Session, "after_begin", note)
-    assert stored.status_code == 303
-    assert begun == []  # no ORM session began a transaction for it
-    assert db.session.scalar(select(func.count(Response.id))) == 1
+    monkeypatch.setattr(dialect, "do_commit", unavailable)
+    assert client.post(path, data=data).status_code == 503
+    monkeypatch.undo()
+    cell = db.session.scalars(select(QuotaCell)).one()
+    assert cell.completed == 0
+    assert db.session.scalar(select(func.count(Response.id))) == 0
+    assert client.post(path, data=data).status_code == 303
+    db.session.refresh(cell)
+    assert cell.completed == 1
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.quota_cell_id == cell.id and stored.quota_counted

@@ -145,3 +145,41 @@ def test_wrong_method_and_unknown_pages(client, demo):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "页面不存在" in response.get_data(as_text=True)
+
+
+def _multipart(fields: list[tuple[bytes, bytes]], files=()) -> tuple[bytes, str]:
+    boundary = "----surveyapp-test-boundary"
+    parts = [
+        b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+        % (boundary.encode(), name, value)
+        for name, value in fields
+    ] + [
+        b'--%s\r\nContent-Disposition: form-data; name="%s"; filename="f.bin"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n%s\r\n"
+        % (boundary.encode(), name, value)
+        for name, value in files
+    ]
+    body = b"".join(parts) + b"--%s--\r\n" % boundary.encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_multipart_forms_are_held_to_the_same_utf8_rule(client, db, survey_path):
+    path = survey_path()
+    ticket = ticket_from(client.get(path).get_data(as_text=True))
+    answers = [(k.encode(), str(v).encode()) for k, v in full_answers(4).items()]
+    base = [(b"ticket", ticket.encode()), *answers]
+    for bad in ((b"q_suggestion", b"ok\xff\xfe"), (b"q_\xe6\xff", b"1")):
+        body, content_type = _multipart([*base, bad])
+        response = client.post(path, data=body, content_type=content_type)
+        assert response.status_code == 400, bad
+        assert "无法处理该请求" in response.get_data(as_text=True)
+    assert _count(db) == 0
+    # Valid UTF-8, percent signs as typed, and a file's bytes (not text) pass.
+    typed = "满意度100%，编号%E6%FF照抄"
+    body, content_type = _multipart(
+        [*base, (b"q_suggestion", typed.encode())], files=[(b"photo", b"\x89\xff\x00")]
+    )
+    response = client.post(path, data=body, content_type=content_type)
+    assert response.status_code == 303
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.answers["suggestion"] == typed

@@ -172,7 +172,7 @@ def _limited_app(app, storage: str):
 def limited(app, demo):
     made = []
 
-    def make(storage="swept-memory://"):  # the default
+    def make(storage="memory://"):
         made.append(_limited_app(app, storage))
         return made[-1]
 

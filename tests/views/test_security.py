@@ -55,7 +55,9 @@ def test_forms_without_csrf_token_are_refused(csrf_app, demo, survey_path, make_
         assert refused.status_code == 400
         assert "表单已过期" in refused.get_data(as_text=True)
     # A ticket without a binding (as an interviewer's form has) is refused too.
-    unbound = client.post(path, data={**data, "ticket": _unbound_ticket(csrf_app)})
+    unbound = client.post(
+        path, data={**data, "ticket": _unbound_ticket(csrf_app, path)}
+    )
     assert unbound.status_code == 400
     assert _db.session.scalar(select(func.count(Response.id))) == 0
     accepted = client.post(path, data=data)
@@ -73,13 +75,15 @@ def _with_device(app, device: str):
     return other
 
 
-def _unbound_ticket(app) -> str:
+def _unbound_ticket(app, path: str) -> str:
     from surveyapp.models import QuestionnaireVersion
+    from surveyapp.services.organisation.qr import parse_token
     from surveyapp.services.responses.submit import issue_ticket
 
     with app.test_request_context():
         version = _db.session.scalar(_db.select(QuestionnaireVersion).limit(1))
-        return issue_ticket(version.id)
+        code = parse_token(path.rsplit("/", 1)[-1])
+        return issue_ticket(version.id, code.hall_id, code.window_id)
 
 
 def test_every_post_route_requires_csrf(csrf_app):
@@ -106,3 +110,26 @@ def test_a_citizen_page_sets_no_session_cookie_and_says_it_varies(client, survey
     assert page.status_code == 200
     assert "Cookie" in page.headers.get("Vary", "")
     assert not any(c.startswith("session=") for c in page.headers.getlist("Set-Cookie"))
+
+
+def test_a_ticket_works_only_on_the_code_it_was_issued_on(csrf_app, demo, survey_path):
+    """A form ticket names the hall and window of its QR code: posted to
+    another window's (or hall's) code it is refused, the answers kept."""
+    from sqlalchemy import func, select
+
+    from surveyapp.models import Response
+
+    client = csrf_app.test_client()
+    window_one, window_two, hall_code = survey_path(1), survey_path(2), survey_path(0)
+    ticket = ticket_from(client.get(window_one).get_data(as_text=True))
+    data = {"ticket": ticket, **full_answers(4, q_suggestion="请保留")}
+    for elsewhere in (window_two, hall_code):
+        refused = client.post(elsewhere, data=data)
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 400
+        assert "表单已过期" in html and "请保留" in html
+        assert ticket_from(html) != ticket  # a new one, for this code
+    assert _db.session.scalar(select(func.count(Response.id))) == 0
+    assert client.post(window_one, data=data).status_code == 303
+    stored = _db.session.scalars(select(Response)).one()
+    assert stored.window.code == "W450900-01"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,9 +17,10 @@ from surveyapp.models.sampling import (
     OVER_QUOTA_POLICIES,
     QUOTA_DIMENSIONS,
     SurveyProject,
+    project_halls,
 )
 from surveyapp.models.users import ROLE_FIRM_MANAGER, ROLE_INTERVIEWER
-from surveyapp.services.memory import MISSING, ProcessMemory, attach, detached_copy
+from surveyapp.services.memory import cached_per_process, forget_all
 
 
 class ProjectError(ValueError):
@@ -94,6 +96,7 @@ def create_project(
     )
     db.session.add(project)
     db.session.commit()
+    forget_all()  # the halls in its scope now ask its screener
     return project
 
 
@@ -116,6 +119,7 @@ def _firm(firm_id: int | None) -> int | None:
 def assign_firm(project: SurveyProject, firm_id: int | None) -> SurveyProject:
     project.firm_id = _firm(firm_id)
     db.session.commit()
+    forget_all()
     return project
 
 
@@ -141,25 +145,36 @@ def project_for_user(project_id: int, user: User) -> SurveyProject:
     raise NotYours(project_id)
 
 
-# Which project a hall's responses attach to is asked on every page view and
-# submission but changes only when an admin edits a project: remembered per
-# process for ACTIVE_PROJECT_TTL seconds, and forgotten at once when this
-# process flushes a change to any project. Another worker may keep the old
-# answer for up to the TTL.
-ACTIVE_PROJECT_TTL = 30.0
-_active_projects = ProcessMemory(ACTIVE_PROJECT_TTL, (SurveyProject,))
+@dataclass(frozen=True)
+class ProjectScope:
+    """What the screener and the submission need of a survey project."""
+
+    id: int
+    quota_dimensions: tuple[str, ...]
+    over_quota_policy: str
+    service_item_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, project: SurveyProject) -> ProjectScope:
+        return cls(
+            project.id,
+            tuple(project.quota_dimensions or ()),
+            project.over_quota_policy,
+            frozenset(item.id for item in project.service_items),
+        )
 
 
-def active_project_for(hall_id: int, day: date | None = None) -> SurveyProject | None:
+def active_project_for(hall_id: int, day: date | None = None) -> ProjectScope | None:
     """The project a response in `hall_id` on `day` belongs to: active, the
     hall in scope, the day within the period. When waves overlap, the one
     that started last wins (documented rule)."""
-    day = day or local_today()
-    cached = _active_projects.get((hall_id, day))
-    if cached is not MISSING:
-        return attach(db.session, cached)
-    from surveyapp.models.sampling import project_halls
+    return _active_project(hall_id, day or local_today())
 
+
+# Asked on every page view and submission; changes only when a project does
+# (services/memory.py).
+@cached_per_process()
+def _active_project(hall_id: int, day: date) -> ProjectScope | None:
     project = db.session.scalar(
         select(SurveyProject)
         .join(project_halls, project_halls.c.project_id == SurveyProject.id)
@@ -172,8 +187,7 @@ def active_project_for(hall_id: int, day: date | None = None) -> SurveyProject |
         .order_by(SurveyProject.period_start.desc(), SurveyProject.id.desc())
         .limit(1)
     )
-    _active_projects.put((hall_id, day), detached_copy(project))
-    return project
+    return ProjectScope.of(project) if project is not None else None
 
 
 def in_fieldwork(project: SurveyProject, day: date | None = None) -> bool:
@@ -182,12 +196,11 @@ def in_fieldwork(project: SurveyProject, day: date | None = None) -> bool:
     return project.active and project.period_start <= day <= project.period_end
 
 
-def scoped_items(project: SurveyProject, items: Sequence[ServiceItem]) -> list:
+def scoped_items(project: ProjectScope, items: Sequence) -> list:
     """The service items offered by the screener: the hall's, within scope."""
-    if not project.service_items:
+    if not project.service_item_ids:
         return list(items)
-    allowed = {i.id for i in project.service_items}
-    return [i for i in items if i.id in allowed]
+    return [i for i in items if i.id in project.service_item_ids]
 
 
 def elapsed_days(

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from surveyapp.extensions import db
-from surveyapp.models import Hall, Response, ServiceItem, Window
+from surveyapp.models import Response, ServiceItem
 from surveyapp.models.sampling import (
     AGE_BANDS,
     GENDERS,
@@ -18,8 +18,13 @@ from surveyapp.models.sampling import (
     ScreenOut,
     SurveyProject,
 )
-from surveyapp.services.fieldwork.projects import active_project_for, scoped_items
-from surveyapp.services.organisation.catalogue import service_items_for
+from surveyapp.services.fieldwork.projects import (
+    ProjectScope,
+    active_project_for,
+    scoped_items,
+)
+from surveyapp.services.organisation.catalogue import ServiceChoice, service_items_for
+from surveyapp.services.questionnaires.versions import Place
 
 Getter = Callable[[str], list[str]]
 
@@ -28,8 +33,8 @@ Getter = Callable[[str], list[str]]
 class Screener:
     """The cell-deciding answers, asked before the rest of the questionnaire."""
 
-    project: SurveyProject
-    item: ServiceItem | None = None
+    project: ProjectScope
+    item: ServiceChoice | None = None
     age_band: str = ""
     gender: str = ""
     cell: QuotaCell | None = None
@@ -47,11 +52,13 @@ class Screener:
         }
 
 
-def screener_items(project: SurveyProject, hall: Hall, window: Window | None) -> list:
+def screener_items(
+    project: ProjectScope, hall: Place, window: Place | None
+) -> list[ServiceChoice]:
     return scoped_items(project, service_items_for(hall, window))
 
 
-def project_needing_screener(hall: Hall, window: Window | None) -> SurveyProject | None:
+def project_needing_screener(hall: Place, window: Place | None) -> ProjectScope | None:
     """The active project whose scope has this hall, if it has items to ask."""
     project = active_project_for(hall.id)
     if project is None or not screener_items(project, hall, window):
@@ -74,7 +81,7 @@ def find_cell(
 
 
 def read_screener(
-    project: SurveyProject, hall: Hall, window: Window | None, getlist: Getter
+    project: ProjectScope, hall: Place, window: Place | None, getlist: Getter
 ) -> tuple[Screener, dict]:
     """Validate the screener answers; returns the screener and errors per field."""
     from flask_babel import lazy_gettext as _l
@@ -112,7 +119,7 @@ def read_screener(
 
 def record_screen_out(
     screener: Screener,
-    hall: Hall,
+    hall: Place,
     *,
     mode: str = "qr",
     language: str = "zh",
@@ -140,11 +147,11 @@ def attach_response(response: Response, ctx) -> None:
     cell; when the cell is full the response is kept with over_quota set.
     """
     project_id = ctx.extra.get("project_id")
-    project = (
-        db.session.get(SurveyProject, project_id)
-        if project_id
-        else active_project_for(response.hall_id)
-    )
+    if project_id:
+        named = db.session.get(SurveyProject, project_id)
+        project = ProjectScope.of(named) if named is not None else None
+    else:
+        project = active_project_for(response.hall_id)
     response.interviewer_id = ctx.interviewer_id
     if project is None:
         return
@@ -152,7 +159,7 @@ def attach_response(response: Response, ctx) -> None:
     if response.service_item_id is None:
         return
     item = db.session.get(ServiceItem, response.service_item_id)
-    if project.service_items and item not in project.service_items:
+    if project.service_item_ids and item.id not in project.service_item_ids:
         return
     cell = find_cell(
         project.id,

@@ -3,17 +3,14 @@ service items a window offers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol
+
 from sqlalchemy import select
 
 from surveyapp.extensions import db
 from surveyapp.models import Hall, ServiceItem, Window
-from surveyapp.services.memory import (
-    MISSING,
-    ProcessMemory,
-    attach,
-    detached_copy,
-    in_session,
-)
+from surveyapp.services.memory import cached_per_process
 
 
 def all_halls() -> list[Hall]:
@@ -25,30 +22,44 @@ def hall_by_code(code: str) -> Hall | None:
     return db.session.scalar(select(Hall).where(Hall.code == code))
 
 
-# The service items a form offers change only when an admin edits them
-# (services/memory.py).
-_service_items = ProcessMemory(30.0, (Hall, Window, ServiceItem))
+class HasId(Protocol):
+    id: int
 
 
-def service_items_for(hall: Hall, window: Window | None) -> list[ServiceItem]:
-    """The window's service items, else every item of the hall's windows."""
-    key = (hall.id, window.id if window is not None else None)
-    remembered = _service_items.get(key)
-    if remembered is not MISSING:
-        return [attach(db.session, copy) for copy in remembered]
-    # A submission passes the target's detached rows (SurveyTarget.detached);
-    # their relationships load in the session.
-    hall, window = in_session(db.session, hall), in_session(db.session, window)
+@dataclass(frozen=True)
+class ServiceChoice:
+    """A service item as a form offers it."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str
+    category: str
+
+
+def service_items_for(hall: HasId, window: HasId | None) -> list[ServiceChoice]:
+    """The window's service items, else every item of the hall's windows
+    (`hall` and `window`: rows, or a SurveyTarget's places)."""
+    return list(_service_items(hall.id, window.id if window is not None else None))
+
+
+# A form offers them on every page view; they change only when an
+# administrator edits the organisation (services/memory.py).
+@cached_per_process()
+def _service_items(hall_id: int, window_id: int | None) -> tuple[ServiceChoice, ...]:
+    window = db.session.get(Window, window_id) if window_id is not None else None
     # Retired items and windows are no longer offered.
     own = [i for i in window.service_items if i.active] if window is not None else []
     if own:
         items = own
     else:
+        hall = db.session.get(Hall, hall_id)
         seen: dict[int, ServiceItem] = {}
-        for w in hall.windows:
+        for w in hall.windows if hall is not None else ():
             for item in w.service_items if w.active else ():
                 if item.active:
                     seen.setdefault(item.id, item)
         items = sorted(seen.values(), key=lambda item: item.code)
-    _service_items.put(key, tuple(map(detached_copy, items)))
-    return items
+    return tuple(
+        ServiceChoice(i.id, i.code, i.name, i.name_en, i.category) for i in items
+    )

@@ -13,6 +13,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Department, Hall, ServiceItem, User, Window
 from surveyapp.models.org import window_service_items
 from surveyapp.services.admin.users import audit
+from surveyapp.services.memory import forget_all
 from surveyapp.services.organisation.messages import message
 from surveyapp.services.organisation.units import MODELS
 
@@ -150,6 +151,7 @@ def add_unit(
         actor, "org_add", f"{kind} {code}", _snapshot(row), client_address, commit=False
     )
     db.session.commit()
+    forget_all()  # the QR pages read these rows from the caches
     return row
 
 
@@ -168,6 +170,7 @@ def edit_unit(
     }
     audit(actor, "org_edit", f"{kind} {row.code}", detail, client_address, commit=False)
     db.session.commit()
+    forget_all()  # the QR pages read these rows from the caches
     return row
 
 
@@ -206,6 +209,7 @@ def retire_unit(
         commit=False,
     )
     db.session.commit()
+    forget_all()  # the QR pages read these rows from the caches
     return codes
 
 
@@ -220,4 +224,5 @@ def restore_unit(kind: str, row, *, actor: User, client_address: str | None = No
     row.active = True
     audit(actor, "org_restore", f"{kind} {row.code}", {}, client_address, commit=False)
     db.session.commit()
+    forget_all()  # the QR pages read these rows from the caches
     return row

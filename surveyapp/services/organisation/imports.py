@@ -24,6 +24,7 @@ from surveyapp.extensions import db
 from surveyapp.models import CatalogueUpload, User, Window
 from surveyapp.models.base import utcnow
 from surveyapp.services.admin.users import audit
+from surveyapp.services.memory import forget_all
 from surveyapp.services.organisation.messages import message, problem_message
 from surveyapp.services.organisation.units import MODELS, current_catalogue
 from surveyapp.tables.reader import FileRefused, Limits, read_rows
@@ -130,6 +131,7 @@ def import_catalogue(
             commit=False,
         )
         db.session.commit()
+        forget_all()  # the QR pages read these rows from the caches
     except IntegrityError:
         # Another change to the same codes committed first.
         db.session.rollback()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from surveyapp.extensions import db
 from surveyapp.models import Hall, Questionnaire, QuestionnaireAssignment, Window
 from surveyapp.models.base import utcnow
+from surveyapp.services.memory import forget_all
 
 
 class AssignmentError(ValueError):
@@ -87,6 +88,7 @@ def assign(
         row.questionnaire = questionnaire
         row.assigned_at = utcnow()
     db.session.commit()
+    forget_all()  # the QR pages read these rows from the caches
     place = window.code if window is not None else hall.code
     return Assigned(place, before, questionnaire.code if questionnaire else None)
 

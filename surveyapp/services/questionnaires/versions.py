@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
-from surveyapp.models import (
-    Hall,
-    Questionnaire,
-    QuestionnaireAssignment,
-    QuestionnaireVersion,
-    ServiceItem,
-    Window,
-)
+from surveyapp.models import Hall, Questionnaire, QuestionnaireVersion, Window
 from surveyapp.models.base import utcnow
-from surveyapp.services.memory import (
-    MISSING,
-    ProcessMemory,
-    attach,
-    detached_copy,
-)
+from surveyapp.services.memory import cached_per_process, forget_all
 from surveyapp.services.organisation.qr import InvalidCode, RetiredCode, parse_token
 from surveyapp.services.organisation.units import is_retired_target
 from surveyapp.services.questionnaires.assignments import assigned_questionnaire
@@ -53,6 +42,7 @@ def publish_version(
     )
     db.session.add(version)
     db.session.commit()
+    forget_all()  # the codes of this questionnaire open the new version
     return version
 
 
@@ -68,90 +58,87 @@ def current_version(questionnaire_id: int) -> QuestionnaireVersion | None:
     )
 
 
+@dataclass(frozen=True)
+class Place:
+    """A hall or a window, as the pages of its QR code show it."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+    @classmethod
+    def of(cls, row: Hall | Window | None) -> Place | None:
+        return None if row is None else cls(row.id, row.code, row.name, row.name_en)
+
+
+@dataclass(frozen=True)
+class FormVersion:
+    """A published questionnaire version: its definition never changes, and
+    the one shared copy is only read."""
+
+    id: int
+    questionnaire_id: int
+    definition: dict = field(compare=False)  # the id names it
+
+    @classmethod
+    def of(cls, row: QuestionnaireVersion) -> FormVersion:
+        return cls(row.id, row.questionnaire_id, row.definition)
+
+
+@dataclass(frozen=True)
 class SurveyTarget:
-    """The hall, window and questionnaire version a code opens. Built from
-    remembered copies, each row joins the request's session only when used
-    (the remembered blank page needs the ids alone)."""
+    """The hall, window and questionnaire version a code opens."""
 
-    __slots__ = ("_rows", "_attached", "hall_id", "window_id", "version_id")
+    hall: Place
+    window: Place | None
+    version: FormVersion
 
-    def __init__(self, hall: Hall, window: Window | None, version):
-        self._rows = (hall, window, version)
-        self._attached: list = [None, None, None]
-        self.hall_id = hall.id
-        self.window_id = window.id if window is not None else None
-        self.version_id = version.id
-
-    def _row(self, index: int):
-        row = self._attached[index]
-        if row is None and self._rows[index] is not None:
-            row = self._attached[index] = attach(db.session, self._rows[index])
-        return row
+    @classmethod
+    def of(cls, hall: Hall, window: Window | None, version) -> SurveyTarget:
+        return cls(Place.of(hall), Place.of(window), FormVersion.of(version))
 
     @property
-    def hall(self) -> Hall:
-        return self._row(0)
+    def hall_id(self) -> int:
+        return self.hall.id
 
     @property
-    def window(self) -> Window | None:
-        return self._row(1)
+    def window_id(self) -> int | None:
+        return self.window.id if self.window is not None else None
 
     @property
-    def version(self) -> QuestionnaireVersion:
-        return self._row(2)
-
-    def detached(self) -> tuple:
-        """(hall, window, version) as remembered: detached and shared by every
-        request of this process, so only to read their columns (a submission
-        needs nothing more); joining the session costs ~30 us a row."""
-        return self._rows
-
-
-# Every page view and submission resolves its QR token; the answer changes
-# only when an admin edits a hall or window or publishes a version, so it is
-# remembered per process (services/memory.py).
-TARGET_TTL = 30.0
-# What a QR code's page shows: remembering any of it watches these models.
-TARGET_ROWS = (
-    Hall,
-    Window,
-    ServiceItem,
-    Questionnaire,
-    QuestionnaireVersion,
-    QuestionnaireAssignment,
-)
-_targets = ProcessMemory(TARGET_TTL, TARGET_ROWS)
+    def version_id(self) -> int:
+        return self.version.id
 
 
 def resolve_token(token: str) -> SurveyTarget:
     """The hall, window and current published version a QR token opens."""
-    target = parse_token(token)
-    key = (target.hall_id, target.window_id, target.questionnaire_id)
-    remembered = _targets.get(key)
-    if remembered is MISSING:
-        found = _load_target(target)
-        _targets.put(key, found and tuple(map(detached_copy, found)))
-        remembered = found
-    if remembered is None:
-        if is_retired_target(target.hall_id, target.window_id):
+    code = parse_token(token)
+    target = _target(code.hall_id, code.window_id, code.questionnaire_id)
+    if target is None:
+        if is_retired_target(code.hall_id, code.window_id):
             raise RetiredCode(token)
         raise InvalidCode(token)
-    return SurveyTarget(*remembered)
+    return target
 
 
-def _load_target(target) -> tuple | None:
-    hall = db.session.get(Hall, target.hall_id)
-    window = db.session.get(Window, target.window_id) if target.window_id else None
+# Every page view and submission resolves its code; the answer changes only
+# when a version is published or an administrator edits a hall or window.
+@cached_per_process()
+def _target(
+    hall_id: int, window_id: int | None, questionnaire_id: int
+) -> SurveyTarget | None:
+    hall = db.session.get(Hall, hall_id)
+    window = db.session.get(Window, window_id) if window_id else None
     # An assignment to the window or hall overrides the printed questionnaire.
-    assigned = assigned_questionnaire(target.hall_id, target.window_id)
-    version = current_version(assigned or target.questionnaire_id)
+    version = current_version(
+        assigned_questionnaire(hall_id, window_id) or questionnaire_id
+    )
     if hall is None or not hall.active or version is None:
         return None
-    if target.window_id and (
-        window is None or window.hall_id != hall.id or not window.active
-    ):
+    if window_id and (window is None or window.hall_id != hall.id or not window.active):
         return None
-    return hall, window, version
+    return SurveyTarget.of(hall, window, version)
 
 
 def conditional_css(version_id: int) -> str | None:

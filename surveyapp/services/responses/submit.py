@@ -6,31 +6,22 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
 
 from flask import current_app
-from itsdangerous import (
-    BadSignature,
-    Serializer,
-    SignatureExpired,
-    Signer,
-    TimestampSigner,
-    URLSafeTimedSerializer,
-)
-from itsdangerous.encoding import base64_encode
-from sqlalchemy import select
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.extensions import db
-from surveyapp.models import Hall, QuestionnaireVersion, Response, ServiceItem, Window
+from surveyapp.models import Response
 from surveyapp.models.base import utcnow
 from surveyapp.observability import count_submission
 from surveyapp.security import encrypt_text, salted_hash
 from surveyapp.services.fieldwork.quotas import attach_response
-from surveyapp.services.organisation.catalogue import service_items_for
+from surveyapp.services.organisation.catalogue import ServiceChoice, service_items_for
 from surveyapp.services.quality.verdicts import judge_on_submit, presence_errors
 from surveyapp.services.questionnaires.answers import Getter, clean_answers
-from surveyapp.services.responses.rows import RowInserter
+from surveyapp.services.questionnaires.versions import FormVersion, Place
 
 _TICKET_SALT = "form-ticket"
 TICKET_MAX_AGE = 24 * 3600
@@ -51,69 +42,33 @@ class InvalidSubmission(Exception):
 
 @dataclass(frozen=True)
 class Ticket:
-    """Signed into the form when it is shown: who started, when, which version
-    and, for the citizen's form, which browser it was shown to (`binding`)."""
+    """Signed into the form when it is shown: who started, when, on which
+    form (the questionnaire version, hall and window of the code it was shown
+    on) and, for the citizen's form, to which browser (`binding`)."""
 
     key: str
     started_at: datetime
     version_id: int
+    hall_id: int
+    window_id: int | None
     binding: str | None = None
 
 
 def _ticket_serializer() -> URLSafeTimedSerializer:
-    return _serializer_for(current_app.config["SECRET_KEY"])
-
-
-class _TicketSigner(TimestampSigner):
-    """itsdangerous' timestamp signer, which derives its key (a SHA-1 of salt
-    and secret) again for every signature it makes or checks; the key of each
-    secret is derived once here (~1% of a submission)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._derived: dict = {}
-
-    def derive_key(self, secret_key=None) -> bytes:
-        key = self._derived.get(secret_key)
-        if key is None:
-            key = self._derived[secret_key] = super().derive_key(secret_key)
-        return key
-
-
-class _TicketSerializer(URLSafeTimedSerializer):
-    """itsdangerous' URL-safe timed serializer, minus three costs of every
-    form (~5% of a page view): it compresses each payload with zlib, to save
-    ~50 bytes of a ~150-byte ticket (the token is the one the library writes
-    when compression does not help, and either kind reads as before), it
-    builds a new signer for every ticket, for its one salt, and that signer
-    derives its key for every ticket."""
-
-    default_signer = _TicketSigner
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._signer = super().make_signer(self.salt)
-
-    def dump_payload(self, obj) -> bytes:
-        return base64_encode(Serializer.dump_payload(self, obj))
-
-    def make_signer(self, salt=None) -> Signer:
-        if salt is None or salt == self.salt:
-            return self._signer
-        return super().make_signer(salt)
-
-
-@cache  # built once per key: constructing one costs more than signing a ticket
-def _serializer_for(secret: str) -> URLSafeTimedSerializer:
-    return _TicketSerializer(secret, salt=_TICKET_SALT)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_TICKET_SALT)
 
 
 def issue_ticket(
-    version_id: int, now: datetime | None = None, binding: str | None = None
+    version_id: int,
+    hall_id: int,
+    window_id: int | None,
+    *,
+    binding: str | None = None,
+    now: datetime | None = None,
 ) -> str:
     now = now or utcnow()
-    payload = [uuid.uuid4().hex, now.timestamp(), version_id]
-    return _ticket_serializer().dumps(payload + [binding] if binding else payload)
+    payload = [uuid.uuid4().hex, now.timestamp(), version_id, hall_id, window_id]
+    return _ticket_serializer().dumps([*payload, binding])
 
 
 def read_ticket(token: str | None) -> Ticket:
@@ -121,28 +76,30 @@ def read_ticket(token: str | None) -> Ticket:
         raise InvalidTicket("missing")
     try:
         payload = _ticket_serializer().loads(token, max_age=TICKET_MAX_AGE)
-        key, started, version_id, *rest = payload
-        if len(rest) > 1:
-            raise ValueError("ticket")
-        binding = str(rest[0]) if rest else None
+        key, started, version_id, hall_id, window_id, binding = payload
         return Ticket(
-            str(key), datetime.fromtimestamp(float(started)), int(version_id), binding
+            str(key),
+            datetime.fromtimestamp(float(started)),
+            int(version_id),
+            int(hall_id),
+            None if window_id is None else int(window_id),
+            None if binding is None else str(binding),
         )
-    except (BadSignature, SignatureExpired, ValueError, TypeError):
+    except (BadSignature, ValueError, TypeError):
         raise InvalidTicket("bad") from None
+
+
+class TicketForAnotherCode(InvalidTicket):
+    """The ticket was issued on another hall's or window's code."""
 
 
 @dataclass
 class SubmissionContext:
-    """Where the answer came from; everything personal is hashed before storing.
+    """Where the answer came from; everything personal is hashed before storing."""
 
-    hall, window and version may be detached rows shared across requests (the
-    citizen's path): the submission reads their columns and never changes them.
-    """
-
-    hall: Hall
-    window: Window | None
-    version: QuestionnaireVersion
+    hall: Place
+    window: Place | None
+    version: FormVersion
     ticket: Ticket
     language: str = "zh"
     client_address: str | None = None
@@ -183,7 +140,7 @@ def ua_family(user_agent: str) -> str:
 
 def validate_submission(
     ctx: SubmissionContext, getlist: Getter
-) -> tuple[dict, dict, ServiceItem | None, str | None, bool]:
+) -> tuple[dict, dict, ServiceChoice | None, str | None, bool]:
     """Check everything before anything is written. Returns answers, errors,
     service item, normalised phone and consent."""
     from flask_babel import lazy_gettext as _l
@@ -216,6 +173,9 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
     the same ticket (the idempotency key) returns the stored response instead
     of a second one: the unique public_id refuses the second row and the
     whole attempt, quota claim included, is rolled back."""
+    window_id = ctx.window.id if ctx.window else None
+    if (ctx.ticket.hall_id, ctx.ticket.window_id) != (ctx.hall.id, window_id):
+        raise TicketForAnotherCode("target")
     if ctx.ticket.version_id != ctx.version.id:
         raise InvalidTicket("version")
     answers, errors, item, phone, consent = validate_submission(ctx, getlist)
@@ -230,11 +190,11 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         for q in ctx.version.definition["questions"]
         if q["kind"] == "text" and answers.get(q["key"]) and q.get("show_if")
     )
-    response = NewResponse(
+    response = Response(
         public_id=ctx.ticket.key,
         version_id=ctx.version.id,
         hall_id=ctx.hall.id,
-        window_id=ctx.window.id if ctx.window else None,
+        window_id=window_id,
         service_item_id=item.id if item else None,
         started_at=started,
         submitted_at=now,
@@ -257,8 +217,14 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         # Attach to a survey project and claim a quota place with a conditional
         # UPDATE in this same transaction (see services/fieldwork/quotas.py).
         attach_response(response, ctx)
-        response.id = _insert(response)
-        stored = Stored.of(response, created=True)
+        # Core on the session's connection: its transaction, without the ORM's
+        # execution layer for a statement that needs none of it.
+        response.id = (
+            db.session.connection()
+            .execute(_INSERT_RESPONSE, _row_values(response))
+            .scalar_one()
+        )
+        db.session.commit()
     except IntegrityError:
         # The same ticket was stored before (a retry, or a concurrent one
         # that won the race): return that row.
@@ -268,62 +234,27 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
             raise
         return Stored.of(existing, created=False)
     count_submission()
-    return stored
+    return Stored.of(response, created=True)
 
 
-def _insert(response: NewResponse) -> int:
-    """Store the new row and commit; returns its id.
-
-    The row is never an ORM object: one INSERT of the values set on it (the
-    columns' defaults fill the rest; services/responses/rows.py) costs ~0.75 ms less
-    per submission than the ORM's unit of work for one object. When this
-    request's ORM session has a transaction going (a quota place claimed, a
-    transaction code used), the same INSERT joins it and everything commits
-    together or not at all. A citizen's plain submission has none: its INSERT
-    is a transaction of its own on a pooled connection, and no session is
-    built (~8% of a submission)."""
-    values = _row_values(response)
-    if db.session.registry.has() and db.session().in_transaction():
-        new_id = _INSERTER.insert_in(db.session.connection(), values)
-        db.session.commit()
-        return new_id
-    return _INSERTER.insert(db.engine, values)
+# The citizen's row is one Core INSERT ... RETURNING in the session's
+# transaction (with the quota place or transaction code claimed in it, if
+# any): the ORM's unit of work would add its flush bookkeeping for a row
+# nothing reads back in this request. The table's defaults fill the columns
+# the submission left unset.
+_INSERT_RESPONSE = insert(Response.__table__).returning(Response.__table__.c.id)
+_COLUMN_KEYS = tuple(column.key for column in Response.__table__.columns)
 
 
-_TABLE = Response.__table__
-_INSERTER = RowInserter(_TABLE)
-_COLUMNS = tuple(
-    (attr.key, attr.columns[0].name) for attr in Response.__mapper__.column_attrs
-)
-_COLUMN_KEYS = frozenset(key for key, _ in _COLUMNS)
-
-
-class NewResponse:
-    """A response being submitted: the Response columns set so far, stored by
-    one Core INSERT (the table's defaults fill the rest).
-
-    A column not set reads as None, as on a new ORM Response, so the quality
-    and quota steps take either; building one skips the ORM's attribute
-    instrumentation (~6% of a submission in process)."""
-
-    def __init__(self, **values):
-        self.__dict__.update(values)
-
-    def __getattr__(self, name: str):  # only for names not set
-        if name in _COLUMN_KEYS:
-            return None
-        raise AttributeError(name)
-
-
-def _row_values(response: NewResponse) -> dict:
-    """The column values set on a new response."""
-    given = response.__dict__
-    return {name: given[key] for key, name in _COLUMNS if key in given}
+def _row_values(response: Response) -> dict:
+    """The column values set on the (never added) Response object."""
+    given = inspect(response).dict
+    return {key: given[key] for key in _COLUMN_KEYS if key in given}
 
 
 @dataclass(frozen=True)
 class Stored:
-    """What the caller needs of a stored response, read before the commit."""
+    """What the caller needs of a stored response."""
 
     id: int
     public_id: str
@@ -332,7 +263,7 @@ class Stored:
     created: bool
 
     @classmethod
-    def of(cls, response: Response | NewResponse, created: bool) -> Stored:
+    def of(cls, response: Response, created: bool) -> Stored:
         return cls(
             response.id,
             response.public_id,
