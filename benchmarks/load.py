@@ -44,9 +44,6 @@ def base_env(database_url: str) -> dict[str, str]:
         # load test, so it is lifted for the benchmark only.
         RATELIMIT_SUBMIT="1000000/minute",
         PUBLIC_BASE_URL="http://127.0.0.1",
-        # As in docker-compose.yml: web workers store, `flask complaints work`
-        # (started beside them, on the same two cores) classifies.
-        COMPLAINTS_INLINE="0",
     )
     return env
 

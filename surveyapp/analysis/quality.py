@@ -163,8 +163,9 @@ def _request_signals(
 def _one_signals(
     response: Mapping[str, object], grid_row: list | None, s: QualitySettings
 ) -> list[tuple[str, int]]:
-    """``_request_signals`` for one response in plain Python (a pandas Series
-    per column cost ~1 ms in every submission): (code, severity) of each
+    """``_request_signals`` for one response in plain Python (a submission has
+    one row, and building frames for it is the batch's cost without the
+    batch's gain): (code, severity) of each
     signal that fired, in the batch's order, so score and reasons match."""
 
     def given(name: str, default: bool) -> bool:  # as _bool(_col(...))
