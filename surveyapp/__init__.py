@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from flask import Flask, Request
 from sqlalchemy import event
@@ -11,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from surveyapp.config import CONFIGS, check_production_secrets
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from surveyapp.instance_secrets import fill_missing_secrets
 from surveyapp.security import StrictFormDataParser
 
 
@@ -37,6 +39,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.config.update(overrides)
     if app.config["ENV_NAME"] == "production":
         check_production_secrets(app.config)
+    else:
+        fill_missing_secrets(app.config, Path(app.config["INSTANCE_PATH"]))
 
     from surveyapp.cli import register_cli
     from surveyapp.errors import register_error_handlers

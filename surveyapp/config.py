@@ -38,9 +38,12 @@ class Config:
     """Defaults shared by every environment."""
 
     ENV_NAME = "base"
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    # Unset: generated into INSTANCE_PATH on first run (mode 0600) and reused
+    # after (instance_secrets.py); production refuses to start without its own.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     # Salt for hashing client addresses, device cookies and phone numbers (PIPL).
-    HASH_SALT = os.environ.get("HASH_SALT", DEV_SALT)
+    HASH_SALT = os.environ.get("HASH_SALT", "")
+    INSTANCE_PATH = os.environ.get("INSTANCE_PATH", str(INSTANCE_DIR))
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # Long locks (docs/operations.md, "Timeouts"): a statement waits at most

@@ -15,6 +15,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import CASE_STATES, ROUTING_STATES, Complaint
 from surveyapp.models.complaints import ComplaintCase as Case
 from surveyapp.office import bp
+from surveyapp.security import same_site_referrer
 from surveyapp.services.admin.users import audit
 from surveyapp.services.complaints import cases as case_service
 from surveyapp.services.complaints import pipeline as service
@@ -115,6 +116,12 @@ def _worker_backlog() -> int:
     return count if oldest is not None and utcnow() - oldest > WORKER_LATE else 0
 
 
+def _back() -> str:
+    """The page the form was on, if it is one of this site's."""
+    back = same_site_referrer(request.referrer, request.host)
+    return back or url_for("office.complaints")
+
+
 @bp.route("/complaints/<int:complaint_id>/category", methods=["POST"])
 def complaint_correct(complaint_id: int):
     complaint = db.session.get(Complaint, complaint_id) or abort(404)
@@ -122,9 +129,9 @@ def complaint_correct(complaint_id: int):
         service.correct(complaint, request.form.get("category", ""), _me())
     except service.ComplaintError:
         flash(_("Please choose one of the categories."), "error")
-        return redirect(request.referrer or url_for("office.complaints"), 303)
+        return redirect(_back(), 303)
     flash(_("Category corrected; it will be used as training data."), "success")
-    return redirect(request.referrer or url_for("office.complaints"), 303)
+    return redirect(_back(), 303)
 
 
 @bp.route("/complaints/topics")

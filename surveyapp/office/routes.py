@@ -14,7 +14,8 @@ from surveyapp.extensions import limiter
 from surveyapp.office import bp
 from surveyapp.office.forms import LoginForm, filters_from_args
 from surveyapp.ratelimits import account_key, failed_sign_in
-from surveyapp.services.admin.users import audit, authenticate
+from surveyapp.security import same_site_path
+from surveyapp.services.admin.users import audit, authenticate, end_sessions
 from surveyapp.services.organisation import qr as qr_service
 from surveyapp.services.organisation.catalogue import all_halls, hall_by_code
 from surveyapp.services.organisation.units import active_halls
@@ -32,12 +33,6 @@ def _account_limit() -> str:
 
 def _base_url() -> str:
     return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -61,7 +56,7 @@ def login():
             login_user(user)
             audit(user, "login", client_address=request.remote_addr)
             home = "office.index" if user.is_office else "firm.index"
-            return redirect(_safe_next(request.args.get("next")) or url_for(home))
+            return redirect(same_site_path(request.args.get("next")) or url_for(home))
         flash(_("Wrong username or password."), "error")
         return render_template("office/login.html", form=form), 401
     return render_template("office/login.html", form=form)
@@ -69,6 +64,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        end_sessions(current_user)
     logout_user()
     return redirect(url_for("public.index"))
 
