@@ -8,11 +8,13 @@ from pathlib import Path
 from flask import Flask, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
 from surveyapp.config import CONFIGS, check_production_secrets
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from surveyapp.instance_secrets import fill_missing_secrets
+from surveyapp.models.base import check_column_lengths
 from surveyapp.security import StrictFormDataParser
 
 
@@ -83,6 +85,8 @@ def _init_database(app: Flask) -> None:
         connect_args.setdefault("options", settings)
     options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if not event.contains(Session, "before_flush", check_column_lengths):
+        event.listen(Session, "before_flush", check_column_lengths)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
 
@@ -145,8 +149,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from surveyapp.i18n import current_language, localized, remember_language
-    from surveyapp.security import add_security_headers
+    from surveyapp.security import add_security_headers, refuse_nul_bytes
 
+    app.before_request(refuse_nul_bytes)
     app.after_request(remember_language)
     app.after_request(add_security_headers)
     app.jinja_env.globals.update(

@@ -56,6 +56,8 @@ class Config:
     DATABASE_STATEMENT_TIMEOUT_S = float(
         os.environ.get("DATABASE_STATEMENT_TIMEOUT_S", 0)
     )
+    # Every absolute link (QR codes, screens, password links) starts here; unset,
+    # the local development address, never the request's Host header.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024)
     BABEL_DEFAULT_LOCALE = "zh"
@@ -112,6 +114,8 @@ class Config:
     # refuses it) and, if set, require `Authorization: Bearer <METRICS_TOKEN>`.
     METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "1") not in ("0", "false")
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    # Without a token /metrics answers 401, unless explicitly made public.
+    METRICS_PUBLIC = os.environ.get("METRICS_PUBLIC", "0") in ("1", "true")
     # Where `flask backup create` writes when no --out is given.
     BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
     # PIPL: personal fields of responses older than this are purged (days).

@@ -154,3 +154,22 @@ def same_site_referrer(referrer: str | None, host: str) -> str | None:
         return None
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     return same_site_path(path)
+
+
+def refuse_nul_bytes() -> None:
+    """400 for a NUL byte anywhere a person's text arrives (the URL path, the
+    query string, a form field): no page has a use for one, PostgreSQL text
+    cannot hold it, and some libraries cut the text there."""
+    from flask import abort, request
+
+    if "\x00" in request.path or b"\x00" in request.query_string:
+        abort(400)
+    if "%00" in request.query_string.decode("latin-1"):
+        abort(400)
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        for key, value in request.form.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)

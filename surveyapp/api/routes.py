@@ -11,6 +11,7 @@ from surveyapp.api.openapi import openapi_document
 from surveyapp.errors import error_response
 from surveyapp.extensions import db
 from surveyapp.models import RUN_STATUSES, IndexResult, IndexRun
+from surveyapp.numbers import whole_number
 from surveyapp.services.indices.exports import result_row, run_summary
 from surveyapp.services.indices.runs import LEVELS, RUN_STATUSES_VISIBLE
 from surveyapp.services.paging import page_of
@@ -24,8 +25,10 @@ MAX_PAGE = 1_000_000
 def _page_args() -> tuple[int, int]:
     config = current_app.config
     try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", config["API_PER_PAGE"]))
+        page = whole_number(request.args.get("page", "1"))
+        per_page = whole_number(
+            request.args.get("per_page", str(config["API_PER_PAGE"]))
+        )
     except ValueError:
         abort(400, "page and per_page must be whole numbers")
     # The page cap keeps the SQL OFFSET inside a 64-bit integer.

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from surveyapp.auth import admin_required
 from surveyapp.extensions import db
 from surveyapp.models import Firm, User
+from surveyapp.numbers import whole_number
 from surveyapp.office import bp
 from surveyapp.office.account_forms import ROLE_LABELS, NewUserForm, UserForm
 from surveyapp.services.admin import passwords
@@ -27,7 +28,7 @@ PER_PAGE = 100
 @bp.route("/audit")
 @admin_required
 def audit_log():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=whole_number) or 1, 1)
     action = request.args.get("action") or None
     entries, total, actions = audit_entries(action, page, PER_PAGE)
     return render_template(

@@ -14,6 +14,7 @@ from surveyapp.extensions import db
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import CASE_STATES, ROUTING_STATES, Complaint
 from surveyapp.models.complaints import ComplaintCase as Case
+from surveyapp.numbers import whole_number
 from surveyapp.office import bp
 from surveyapp.security import same_site_referrer
 from surveyapp.services.admin.users import audit
@@ -84,7 +85,7 @@ def complaints():
     args = request.args
     filters = InboxFilter(
         category=args.get("category") or None,
-        hall_id=args.get("hall", type=int),
+        hall_id=args.get("hall", type=whole_number),
         period=(args.get("period") or "").strip() or None,
         min_confidence=_confidence("min_conf"),
         max_confidence=_confidence("max_conf"),
@@ -136,7 +137,7 @@ def complaint_correct(complaint_id: int):
 
 @bp.route("/complaints/topics")
 def complaint_topics():
-    hall_id = request.args.get("hall", type=int)
+    hall_id = request.args.get("hall", type=whole_number)
     period = (request.args.get("period") or "").strip() or None
     try:
         result = topics(hall_id, period)
@@ -157,7 +158,11 @@ def complaint_topics():
 def _case_filters() -> tuple[str | None, int | None, bool]:
     state = request.args.get("state")
     state = state if state in CASE_STATES else None
-    return state, request.args.get("hall", type=int), request.args.get("overdue") == "1"
+    return (
+        state,
+        request.args.get("hall", type=whole_number),
+        request.args.get("overdue") == "1",
+    )
 
 
 @bp.route("/cases")
@@ -174,6 +179,11 @@ def cases():
         states=CASE_STATES,
         state=state,
         overdue=overdue,
+        filter_args={
+            k: request.args[k]
+            for k in ("state", "hall", "overdue")
+            if request.args.get(k)
+        },
         **_names(),
     )
 

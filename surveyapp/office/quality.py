@@ -11,6 +11,7 @@ from surveyapp.extensions import db
 from surveyapp.i18n import current_language
 from surveyapp.models import Response, Window
 from surveyapp.models.quality import QualityReview
+from surveyapp.numbers import whole_number
 from surveyapp.office import bp
 from surveyapp.services.quality import presence, review
 from surveyapp.services.quality.verdicts import reason_texts
@@ -22,7 +23,7 @@ def _me():
 
 @bp.route("/quality")
 def review_queue():
-    rows = review.flagged_queue(request.args.get("hall", type=int))
+    rows = review.flagged_queue(request.args.get("hall", type=whole_number))
     lang = current_language()
     return render_template(
         "office/quality/queue.html",
@@ -72,7 +73,7 @@ def review_reverse(review_id: int):
 @bp.route("/quality/patterns")
 def quality_patterns():
     by_window = request.args.get("by") == "window"
-    weeks = min(max(request.args.get("weeks", 12, type=int) or 12, 1), 104)
+    weeks = min(max(request.args.get("weeks", 12, type=whole_number) or 12, 1), 104)
     return render_template(
         "office/quality/patterns.html",
         rows=review.patterns(weeks, by_window=by_window),

@@ -11,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 
 from surveyapp.downloads import no_store, send_table
 from surveyapp.extensions import limiter
+from surveyapp.numbers import whole_number
 from surveyapp.office import bp
 from surveyapp.office.forms import LoginForm, filters_from_args
 from surveyapp.ratelimits import account_key, failed_sign_in
@@ -135,7 +136,7 @@ def poster(code: str):
 @no_store
 def responses():
     filters = filters_from_args(request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=whole_number) or 1, 1)
     rows, total = list_responses(filters, page=page)
     halls = all_halls()
     return render_template(
@@ -144,15 +145,24 @@ def responses():
         total=total,
         page=page,
         halls=halls,
-        args=request.args,
+        args=_filter_args(),
         show_text=current_user.is_office,
         next_url=_page_url("office.responses", page + 1) if total > page * 50 else None,
     )
 
 
+# The query-string filters of the responses pages (office/forms.py), the only
+# parameters carried into their links: a stray `fmt` or `endpoint` would
+# collide with url_for's own arguments.
+FILTER_ARGS = ("hall", "from", "to", "rating", "verdict")
+
+
+def _filter_args() -> dict[str, str]:
+    return {k: request.args[k] for k in FILTER_ARGS if request.args.get(k)}
+
+
 def _page_url(endpoint: str, page: int) -> str:
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return url_for(endpoint, page=page, **args)
+    return url_for(endpoint, page=page, **_filter_args())
 
 
 @bp.route("/responses/export.<fmt>")

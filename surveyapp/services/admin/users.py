@@ -15,6 +15,7 @@ from surveyapp.extensions import db
 from surveyapp.models import AuditLog, Firm, User
 from surveyapp.models.base import utcnow
 from surveyapp.models.users import FIRM_ROLES, ROLE_ADMIN, ROLES
+from surveyapp.numbers import parse_id
 from surveyapp.security import salted_hash
 from surveyapp.services.paging import page_of
 
@@ -146,11 +147,9 @@ def session_user(session_id: str) -> User | None:
     password has changed or the user signed out since the session began
     (User.get_id)."""
     user_id, _, fingerprint = session_id.partition(":")
-    if not user_id.isdigit() or not fingerprint:
+    if parse_id(user_id) is None or not fingerprint:
         return None
-    if len(user_id) > 10 or int(user_id) > 2**31 - 1:
-        return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, parse_id(user_id))
     if user is None or not user.is_active:
         return None
     if not hmac.compare_digest(user.credential_fingerprint, fingerprint):
