@@ -8,6 +8,7 @@ from sqlalchemy import select
 from surveyapp.api import bp
 from surveyapp.api.auth import require_token
 from surveyapp.api.openapi import openapi_document
+from surveyapp.downloads import NO_STORE
 from surveyapp.errors import error_response
 from surveyapp.extensions import db
 from surveyapp.models import RUN_STATUSES, IndexResult, IndexRun
@@ -17,6 +18,14 @@ from surveyapp.services.indices.runs import LEVELS, RUN_STATUSES_VISIBLE
 from surveyapp.services.paging import page_of
 
 bp.before_request(require_token)
+
+
+@bp.after_request
+def _never_cached(response):
+    """A token's answers stay with its holder: no proxy or client cache keeps
+    them (the same no-store as the office's personal pages)."""
+    response.headers["Cache-Control"] = NO_STORE
+    return response
 
 
 MAX_PAGE = 1_000_000

@@ -21,6 +21,7 @@ from surveyapp.services.admin.users import (
     set_user_active,
     update_user,
 )
+from surveyapp.services.organisation.qr import default_base_url
 
 PER_PAGE = 100
 
@@ -57,7 +58,7 @@ def _users_page(form: NewUserForm, *, status: int = 200):
 
 
 def _link_page(user: User, token: str, *, created: bool = False):
-    link = url_for("office.password_link", token=token, _external=True)
+    link = default_base_url().rstrip("/") + url_for("office.password_link", token=token)
     hours = current_app.config["PASSWORD_LINK_MAX_AGE"] // 3600
     return render_template(
         "office/users/link.html", user=user, link=link, hours=hours, created=created

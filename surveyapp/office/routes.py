@@ -33,7 +33,7 @@ def _account_limit() -> str:
 
 
 def _base_url() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return qr_service.default_base_url()
 
 
 @bp.route("/login", methods=["GET", "POST"])
