@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from flask import Flask, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
 from surveyapp.config import CONFIGS, check_production_secrets
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from surveyapp.instance_secrets import fill_missing_secrets
+from surveyapp.models.base import check_column_lengths
 from surveyapp.security import StrictFormDataParser
 
 
@@ -37,6 +41,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.config.update(overrides)
     if app.config["ENV_NAME"] == "production":
         check_production_secrets(app.config)
+    else:
+        fill_missing_secrets(app.config, Path(app.config["INSTANCE_PATH"]))
 
     from surveyapp.cli import register_cli
     from surveyapp.errors import register_error_handlers
@@ -79,6 +85,8 @@ def _init_database(app: Flask) -> None:
         connect_args.setdefault("options", settings)
     options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if not event.contains(Session, "before_flush", check_column_lengths):
+        event.listen(Session, "before_flush", check_column_lengths)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
 
@@ -141,8 +149,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from surveyapp.i18n import current_language, localized, remember_language
-    from surveyapp.security import add_security_headers
+    from surveyapp.security import add_security_headers, refuse_nul_bytes
 
+    app.before_request(refuse_nul_bytes)
     app.after_request(remember_language)
     app.after_request(add_security_headers)
     app.jinja_env.globals.update(

@@ -38,9 +38,12 @@ class Config:
     """Defaults shared by every environment."""
 
     ENV_NAME = "base"
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    # Unset: generated into INSTANCE_PATH on first run (mode 0600) and reused
+    # after (instance_secrets.py); production refuses to start without its own.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     # Salt for hashing client addresses, device cookies and phone numbers (PIPL).
-    HASH_SALT = os.environ.get("HASH_SALT", DEV_SALT)
+    HASH_SALT = os.environ.get("HASH_SALT", "")
+    INSTANCE_PATH = os.environ.get("INSTANCE_PATH", str(INSTANCE_DIR))
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # Long locks (docs/operations.md, "Timeouts"): a statement waits at most
@@ -53,6 +56,8 @@ class Config:
     DATABASE_STATEMENT_TIMEOUT_S = float(
         os.environ.get("DATABASE_STATEMENT_TIMEOUT_S", 0)
     )
+    # Every absolute link (QR codes, screens, password links) starts here; unset,
+    # the local development address, never the request's Host header.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024)
     BABEL_DEFAULT_LOCALE = "zh"
@@ -109,6 +114,8 @@ class Config:
     # refuses it) and, if set, require `Authorization: Bearer <METRICS_TOKEN>`.
     METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "1") not in ("0", "false")
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    # Without a token /metrics answers 401, unless explicitly made public.
+    METRICS_PUBLIC = os.environ.get("METRICS_PUBLIC", "0") in ("1", "true")
     # Where `flask backup create` writes when no --out is given.
     BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
     # PIPL: personal fields of responses older than this are purged (days).

@@ -7,8 +7,10 @@ import logging
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from surveyapp.models.base import UnfitText
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,15 @@ def _keep_answers_page():
     return page, 503, {"Retry-After": "30"}
 
 
+def _roll_back() -> None:
+    from surveyapp.extensions import db
+
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session.remove()
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -76,16 +87,32 @@ def register_error_handlers(app: Flask) -> None:
             return response
         return response, code
 
+    @app.errorhandler(UnfitText)
+    def unfit_text(exc: UnfitText):
+        log.warning("text refused for %s: %s", exc.column, exc.reason)
+        _roll_back()
+        return error_response(
+            400,
+            _(
+                "A value you entered is too long or holds characters that"
+                " cannot be stored. Please check it."
+            ),
+            "unfit_text",
+        )
+
+    @app.errorhandler(DataError)
+    def bad_data(exc: DataError):
+        """A value the database refused (too long, out of range, a NUL):
+        the client's fault, a 400, never reported as an outage."""
+        log.warning("database refused a value: %s", exc.orig.__class__.__name__)
+        _roll_back()
+        return error_response(400, code="bad_value")
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def database_unavailable(exc: Exception):
         log.error("database unavailable: %s", exc.__class__.__name__)
-        from surveyapp.extensions import db
-
-        try:
-            db.session.rollback()
-        except DBAPIError:
-            db.session.remove()
+        _roll_back()
         if request.method == "POST" and request.blueprint == "public" and request.form:
             return _keep_answers_page()
         return error_response(503, code="database_unavailable")

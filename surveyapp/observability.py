@@ -156,6 +156,8 @@ def readyz():
             current = _database_revisions(conn)
     except SQLAlchemyError as exc:
         return _not_ready("database_unreachable", error=exc.__class__.__name__)
+    if current and not _accepts_writes(db.engine):
+        return _not_ready("database_read_only")
     expected = code_revisions(current_app)
     if current != expected:
         return _not_ready(
@@ -164,6 +166,23 @@ def readyz():
             expected=sorted(expected),
         )
     return jsonify(status="ready", revision=sorted(current))
+
+
+def _accepts_writes(engine) -> bool:
+    """A write the database would make, rolled back: a read-only file, a
+    full disk's refusal, a PostgreSQL standby or read-only transaction all
+    fail it. It rewrites the migration head with itself, so it changes
+    nothing even if it were kept."""
+    try:
+        with engine.connect() as conn:
+            with conn.begin() as transaction:
+                conn.execute(
+                    text("UPDATE alembic_version SET version_num = version_num")
+                )
+                transaction.rollback()
+    except SQLAlchemyError:
+        return False
+    return True
 
 
 def _not_ready(reason: str, **detail):
@@ -204,6 +223,8 @@ def _require_metrics_token(view):
             given = request.headers.get("Authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
                 abort(401)
+        elif not current_app.config.get("METRICS_PUBLIC"):
+            abort(401)  # neither a token nor an explicit METRICS_PUBLIC
         return view(*args, **kwargs)
 
     return wrapper

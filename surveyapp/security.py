@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 from io import BytesIO
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from flask import current_app
 from werkzeug.exceptions import BadRequest
@@ -124,3 +124,52 @@ def _check_utf8(body: bytes, mimetype: str, options: dict) -> None:
         raise
     except ValueError:
         return  # a malformed body: werkzeug's to judge, as without this check
+
+
+def same_site_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: what a ?next= (or a
+    Referer) may send the browser to after sign-in. Refused: another host
+    (`//host`, `/\\host`), any scheme, backslashes, control characters, and
+    the same spelled with percent-escapes (`/%09/evil.com`: browsers drop the
+    tab and follow `//evil.com`)."""
+    if not target or len(target) > 2048:
+        return None
+    for spelling in (target, unquote(target), unquote(unquote(target))):
+        if "\\" in spelling or any(ord(c) < 0x20 or ord(c) == 0x7F for c in spelling):
+            return None
+        if not spelling.startswith("/") or spelling.startswith("//"):
+            return None
+        parts = urlsplit(spelling)
+        if parts.scheme or parts.netloc:
+            return None
+    return target
+
+
+def same_site_referrer(referrer: str | None, host: str) -> str | None:
+    """The path of a Referer from this host (`host`), else None."""
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != host or parts.scheme not in ("http", "https"):
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return same_site_path(path)
+
+
+def refuse_nul_bytes() -> None:
+    """400 for a NUL byte anywhere a person's text arrives (the URL path, the
+    query string, a form field): no page has a use for one, PostgreSQL text
+    cannot hold it, and some libraries cut the text there."""
+    from flask import abort, request
+
+    if "\x00" in request.path or b"\x00" in request.query_string:
+        abort(400)
+    if "%00" in request.query_string.decode("latin-1"):
+        abort(400)
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        for key, value in request.form.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)

@@ -22,7 +22,11 @@ UNREACHABLE_PG = "postgresql+psycopg://postgres@127.0.0.1:9/nothing?connect_time
 
 
 def _app(**overrides):
-    config = {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    config = {
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "METRICS_PUBLIC": True,
+    }
     config.update(overrides)
     return create_app(config)
 
@@ -201,6 +205,24 @@ def test_metrics_token_and_switch():
     assert _app(METRICS_ENABLED=False).test_client().get("/metrics").status_code == 404
 
 
+def test_metrics_need_their_token_unless_made_public():
+    assert _app(METRICS_PUBLIC=False).test_client().get("/metrics").status_code == 401
+    assert _app(METRICS_PUBLIC=True).test_client().get("/metrics").status_code == 200
+
+
+def test_readyz_fails_when_the_database_refuses_writes(tmp_path):
+    path = tmp_path / "ready.db"
+    app = _app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+    assert app.test_client().get("/readyz").status_code == 200
+    read_only = _app(SQLALCHEMY_DATABASE_URI=f"sqlite:///file:{path}?mode=ro&uri=true")
+    ready = read_only.test_client().get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json["reason"] == "database_read_only"
+
+
 def _metric(client, name: str) -> float:
     for line in client.get("/metrics").get_data(as_text=True).splitlines():
         if line.startswith(name + " "):
@@ -208,8 +230,10 @@ def _metric(client, name: str) -> float:
     return 0.0
 
 
-def test_a_stored_submission_is_counted_once(client, survey_path):
+def test_a_stored_submission_is_counted_once(app, client, survey_path, monkeypatch):
     from tests.conftest import full_answers, ticket_from
+
+    monkeypatch.setitem(app.config, "METRICS_PUBLIC", True)
 
     before = _metric(client, "surveyapp_submissions_total")
     path = survey_path()

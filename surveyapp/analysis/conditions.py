@@ -31,7 +31,7 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOKEN = re.compile(
     r"""\s*(?:
       (?P<ref>\$\{[^}]*\})
-    | (?P<number>-?\d+(?:\.\d+)?)
+    | (?P<number>-?[0-9]+(?:\.[0-9]+)?)
     | '(?P<squote>[^']*)'
     | "(?P<dquote>[^"]*)"
     | (?P<op><=|>=|!=|=|<|>)

@@ -95,13 +95,15 @@ def containing(day: date, kind: str) -> Period:
 def parse_period(text: str | None) -> Period:
     """2026, 2026-Q3, 2026-07 or 2026-07-01..2026-09-30 (local days, inclusive)."""
     value = (text or "").strip()
-    if m := re.fullmatch(r"(\d{4})", value):
+    if m := re.fullmatch(r"([0-9]{4})", value):
         return year_period(int(m[1]))
-    if m := re.fullmatch(r"(\d{4})-[Qq](\d)", value):
+    if m := re.fullmatch(r"([0-9]{4})-[Qq]([0-9])", value):
         return quarter_period(int(m[1]), int(m[2]))
-    if m := re.fullmatch(r"(\d{4})-(\d{2})", value):
+    if m := re.fullmatch(r"([0-9]{4})-([0-9]{2})", value):
         return month_period(int(m[1]), int(m[2]))
-    if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", value):
+    if m := re.fullmatch(
+        r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})", value
+    ):
         try:
             start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
         except ValueError as exc:

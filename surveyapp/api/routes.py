@@ -8,14 +8,24 @@ from sqlalchemy import select
 from surveyapp.api import bp
 from surveyapp.api.auth import require_token
 from surveyapp.api.openapi import openapi_document
+from surveyapp.downloads import NO_STORE
 from surveyapp.errors import error_response
 from surveyapp.extensions import db
 from surveyapp.models import RUN_STATUSES, IndexResult, IndexRun
+from surveyapp.numbers import whole_number
 from surveyapp.services.indices.exports import result_row, run_summary
 from surveyapp.services.indices.runs import LEVELS, RUN_STATUSES_VISIBLE
 from surveyapp.services.paging import page_of
 
 bp.before_request(require_token)
+
+
+@bp.after_request
+def _never_cached(response):
+    """A token's answers stay with its holder: no proxy or client cache keeps
+    them (the same no-store as the office's personal pages)."""
+    response.headers["Cache-Control"] = NO_STORE
+    return response
 
 
 MAX_PAGE = 1_000_000
@@ -24,8 +34,10 @@ MAX_PAGE = 1_000_000
 def _page_args() -> tuple[int, int]:
     config = current_app.config
     try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", config["API_PER_PAGE"]))
+        page = whole_number(request.args.get("page", "1"))
+        per_page = whole_number(
+            request.args.get("per_page", str(config["API_PER_PAGE"]))
+        )
     except ValueError:
         abort(400, "page and per_page must be whole numbers")
     # The page cap keeps the SQL OFFSET inside a 64-bit integer.

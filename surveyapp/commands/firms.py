@@ -38,6 +38,23 @@ def create_firm_command(code: str, name: str) -> None:
     click.echo(f"created firm {firm.code}")
 
 
+@firms_cli.command("deactivate")
+@click.argument("code")
+@click.option("--activate", is_flag=True, help="Activate the firm again.")
+def deactivate_firm_command(code: str, activate: bool) -> None:
+    """Deactivate a firm: its users lose access at their next request."""
+    from surveyapp.services.admin.users import audit
+    from surveyapp.services.fieldwork.projects import ProjectError, set_firm_active
+
+    try:
+        firm = set_firm_active(code, activate)
+    except ProjectError as exc:
+        raise click.ClickException(str(exc)) from None
+    action = "activate_firm" if activate else "deactivate_firm"
+    audit(None, action, firm.code, {"via": "cli"})
+    click.echo(f"{'activated' if activate else 'deactivated'} firm {firm.code}")
+
+
 def _import(kind: str, project_code: str, path: Path) -> None:
     from surveyapp.commands.files import refused
     from surveyapp.services.fieldwork import frames

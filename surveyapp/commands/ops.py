@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -121,7 +122,14 @@ def retention_purge(before: str | None, dry_run: bool) -> None:
         day = date.fromisoformat(before) if before else None
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--before") from None
-    day = day or default_cutoff(config["RETENTION_DAYS"])
+    today = datetime.now(ZoneInfo(config["TIMEZONE"])).date()
+    if day is not None and day > today:
+        # A future day would clear what is still inside the retention period,
+        # today's included: a typo must not wipe call-back numbers.
+        raise click.BadParameter(
+            f"{day} is in the future (today is {today})", param_hint="--before"
+        )
+    day = day or default_cutoff(config["RETENTION_DAYS"], today)
     result = purge_personal_data(
         cutoff_instant(day, config["TIMEZONE"]), dry_run=dry_run
     )

@@ -47,18 +47,24 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Raised when the user signs out: every session opened before ends
+    # (a copied cookie opens nothing once its owner has signed out).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     firm: Mapped[Firm | None] = relationship(back_populates="users")
 
     @property
     def is_active(self) -> bool:  # Flask-Login
-        return self.active
+        """A disabled user, or a user of a deactivated firm, has no access."""
+        return self.active and (self.firm is None or self.firm.active)
 
     @property
     def credential_fingerprint(self) -> str:
-        """Changes whenever the password does. It is a digest of the (salted
-        scrypt) hash, so it tells nothing about the password."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:20]
+        """Changes whenever the password does, and at every sign-out. It is a
+        digest of the (salted scrypt) hash, so it tells nothing about the
+        password."""
+        material = f"{self.password_hash}:{self.session_version}"
+        return hashlib.sha256(material.encode()).hexdigest()[:20]
 
     def get_id(self) -> str:
         # Flask-Login's alternative token: the session names the password it

@@ -8,6 +8,7 @@ from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from surveyapp.models.users import ROLES
+from surveyapp.numbers import parse_id
 from surveyapp.services.admin.users import MAX_PASSWORD, MIN_PASSWORD
 
 ROLE_LABELS = {
@@ -19,7 +20,10 @@ ROLE_LABELS = {
 
 
 def _firm_id(value) -> int | None:
-    return int(value) if value not in (None, "", "None") else None
+    """The chosen firm; anything but an id (`abc`, a huge number) is none."""
+    if isinstance(value, int):
+        return value
+    return parse_id(value)
 
 
 class UserForm(FlaskForm):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from surveyapp.auth import admin_required
 from surveyapp.extensions import db
 from surveyapp.models import Firm, User
+from surveyapp.numbers import whole_number
 from surveyapp.office import bp
 from surveyapp.office.account_forms import ROLE_LABELS, NewUserForm, UserForm
 from surveyapp.services.admin import passwords
@@ -20,6 +21,7 @@ from surveyapp.services.admin.users import (
     set_user_active,
     update_user,
 )
+from surveyapp.services.organisation.qr import default_base_url
 
 PER_PAGE = 100
 
@@ -27,7 +29,7 @@ PER_PAGE = 100
 @bp.route("/audit")
 @admin_required
 def audit_log():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=whole_number) or 1, 1)
     action = request.args.get("action") or None
     entries, total, actions = audit_entries(action, page, PER_PAGE)
     return render_template(
@@ -56,7 +58,7 @@ def _users_page(form: NewUserForm, *, status: int = 200):
 
 
 def _link_page(user: User, token: str, *, created: bool = False):
-    link = url_for("office.password_link", token=token, _external=True)
+    link = default_base_url().rstrip("/") + url_for("office.password_link", token=token)
     hours = current_app.config["PASSWORD_LINK_MAX_AGE"] // 3600
     return render_template(
         "office/users/link.html", user=user, link=link, hours=hours, created=created

@@ -14,7 +14,9 @@ from surveyapp.extensions import db
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import CASE_STATES, ROUTING_STATES, Complaint
 from surveyapp.models.complaints import ComplaintCase as Case
+from surveyapp.numbers import whole_number
 from surveyapp.office import bp
+from surveyapp.security import same_site_referrer
 from surveyapp.services.admin.users import audit
 from surveyapp.services.complaints import cases as case_service
 from surveyapp.services.complaints import pipeline as service
@@ -83,7 +85,7 @@ def complaints():
     args = request.args
     filters = InboxFilter(
         category=args.get("category") or None,
-        hall_id=args.get("hall", type=int),
+        hall_id=args.get("hall", type=whole_number),
         period=(args.get("period") or "").strip() or None,
         min_confidence=_confidence("min_conf"),
         max_confidence=_confidence("max_conf"),
@@ -115,6 +117,12 @@ def _worker_backlog() -> int:
     return count if oldest is not None and utcnow() - oldest > WORKER_LATE else 0
 
 
+def _back() -> str:
+    """The page the form was on, if it is one of this site's."""
+    back = same_site_referrer(request.referrer, request.host)
+    return back or url_for("office.complaints")
+
+
 @bp.route("/complaints/<int:complaint_id>/category", methods=["POST"])
 def complaint_correct(complaint_id: int):
     complaint = db.session.get(Complaint, complaint_id) or abort(404)
@@ -122,14 +130,14 @@ def complaint_correct(complaint_id: int):
         service.correct(complaint, request.form.get("category", ""), _me())
     except service.ComplaintError:
         flash(_("Please choose one of the categories."), "error")
-        return redirect(request.referrer or url_for("office.complaints"), 303)
+        return redirect(_back(), 303)
     flash(_("Category corrected; it will be used as training data."), "success")
-    return redirect(request.referrer or url_for("office.complaints"), 303)
+    return redirect(_back(), 303)
 
 
 @bp.route("/complaints/topics")
 def complaint_topics():
-    hall_id = request.args.get("hall", type=int)
+    hall_id = request.args.get("hall", type=whole_number)
     period = (request.args.get("period") or "").strip() or None
     try:
         result = topics(hall_id, period)
@@ -150,7 +158,11 @@ def complaint_topics():
 def _case_filters() -> tuple[str | None, int | None, bool]:
     state = request.args.get("state")
     state = state if state in CASE_STATES else None
-    return state, request.args.get("hall", type=int), request.args.get("overdue") == "1"
+    return (
+        state,
+        request.args.get("hall", type=whole_number),
+        request.args.get("overdue") == "1",
+    )
 
 
 @bp.route("/cases")
@@ -167,6 +179,11 @@ def cases():
         states=CASE_STATES,
         state=state,
         overdue=overdue,
+        filter_args={
+            k: request.args[k]
+            for k in ("state", "hall", "overdue")
+            if request.args.get(k)
+        },
         **_names(),
     )
 

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from surveyapp.numbers import parse_day, parse_id
 from surveyapp.services.responses.summaries import ResponseFilter
 
 
@@ -20,17 +21,11 @@ class LoginForm(FlaskForm):
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_id(value)
 
 
 def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_day(value)
 
 
 def filters_from_args(args) -> ResponseFilter:

@@ -9,6 +9,7 @@ from flask_login import current_user
 from surveyapp.analysis.index import METHODS
 from surveyapp.auth import admin_required
 from surveyapp.downloads import send_table
+from surveyapp.numbers import whole_number
 from surveyapp.office import bp
 from surveyapp.office.index_charts import driver_chart, ranking_chart, trend_chart
 from surveyapp.services.indices import volumes as volume_service
@@ -160,7 +161,7 @@ def index_run_publish(run_id: int):
 def index_run_supersede(run_id: int):
     old = _run_or_404(run_id)
     try:
-        new = _run_or_404(int(request.form.get("new_run", 0)))
+        new = _run_or_404(request.form.get("new_run", 0, type=whole_number))
         supersede_run(old, new, request.form.get("reason", ""), current_user)
     except (IndexRunError, ValueError) as exc:
         flash(_("Not superseded: %(error)s", error=str(exc)), "error")
@@ -172,8 +173,8 @@ def index_run_supersede(run_id: int):
 @bp.route("/indices/compare")
 def index_compare():
     try:
-        before = _run_or_404(int(request.args.get("a", 0)))
-        after = _run_or_404(int(request.args.get("b", 0)))
+        before = _run_or_404(request.args.get("a", 0, type=whole_number))
+        after = _run_or_404(request.args.get("b", 0, type=whole_number))
         rows = compare_runs(before, after)
     except (ValueError, IndexRunError) as exc:
         flash(str(exc), "error")

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from surveyapp.analysis.catalogue import KINDS
 from surveyapp.auth import admin_required
 from surveyapp.extensions import db
+from surveyapp.numbers import parse_id, whole_number
 from surveyapp.office import bp
 from surveyapp.services.admin.users import audit
 from surveyapp.services.organisation import editing
@@ -71,14 +72,14 @@ def _form() -> editing.UnitForm:
 
     def number(name: str) -> int | None:
         value = form.get(name, "")
-        return int(value) if value.isdigit() else None
+        return parse_id(value)
 
     return editing.UnitForm(
         name=form.get("name", ""),
         name_en=form.get("name_en", ""),
         parent_id=number("parent_id"),
         department_id=number("department_id"),
-        window_ids=tuple(int(v) for v in form.getlist("window_ids") if v.isdigit()),
+        window_ids=tuple(i for v in form.getlist("window_ids") if (i := parse_id(v))),
     )
 
 
@@ -90,7 +91,7 @@ def organisation():
 
 def _list_page(kind: str, *, status: int = 200, error=None):
     model = MODELS[kind]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=whole_number) or 1, 1)
     query = select(model)
     search = (request.args.get("q") or "").strip()
     if search:

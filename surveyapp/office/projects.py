@@ -13,6 +13,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Firm, QuestionnaireVersion
 from surveyapp.models.sampling import SurveyProject
 from surveyapp.models.users import ROLE_ADMIN, ROLE_FIRM_MANAGER, ROLE_INTERVIEWER
+from surveyapp.numbers import parse_day, parse_id
 from surveyapp.office import bp
 from surveyapp.services.admin.users import AccountError, audit, create_user
 from surveyapp.services.fieldwork import projects as service
@@ -46,14 +47,14 @@ def projects():
 
 
 def _date(name: str) -> date:
-    try:
-        return date.fromisoformat(request.form.get(name, ""))
-    except ValueError:
-        raise service.ProjectError(_("Please enter dates as YYYY-MM-DD.")) from None
+    day = parse_day(request.form.get(name, ""))
+    if day is None:
+        raise service.ProjectError(_("Please enter dates as YYYY-MM-DD."))
+    return day
 
 
 def _ints(name: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+    return [i for v in request.form.getlist(name) if (i := parse_id(v)) is not None]
 
 
 @bp.route("/projects", methods=["POST"])
@@ -64,10 +65,10 @@ def create_project():
         project = service.create_project(
             form.get("code", ""),
             form.get("name", ""),
-            int(form.get("version_id") or 0),
+            parse_id(form.get("version_id")) or 0,
             _date("period_start"),
             _date("period_end"),
-            firm_id=int(form["firm_id"]) if form.get("firm_id") else None,
+            firm_id=parse_id(form.get("firm_id")),
             hall_ids=_ints("hall_ids"),
             service_item_ids=_ints("service_item_ids"),
             quota_dimensions=form.getlist("quota_dimensions"),
@@ -89,7 +90,7 @@ def assign_firm(project_id: int):
     project = db.session.get(SurveyProject, project_id) or abort(404)
     raw = request.form.get("firm_id", "")
     try:
-        service.assign_firm(project, int(raw) if raw.isdigit() else None)
+        service.assign_firm(project, parse_id(raw))
     except service.ProjectError as exc:
         flash(str(exc), "error")
         return _page(400)
@@ -124,7 +125,8 @@ def create_firm_user():
     _admin_only()
     form = request.form
     role = form.get("role", "")
-    firm = db.session.get(Firm, int(form.get("firm_id") or 0))
+    firm_id = parse_id(form.get("firm_id"))
+    firm = db.session.get(Firm, firm_id) if firm_id else None
     if role not in (ROLE_FIRM_MANAGER, ROLE_INTERVIEWER) or firm is None:
         flash(_("Choose a firm and a firm role."), "error")
         return _page(400)

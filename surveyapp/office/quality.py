@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from surveyapp.downloads import no_store
 from surveyapp.extensions import db
 from surveyapp.i18n import current_language
 from surveyapp.models import Response, Window
 from surveyapp.models.quality import QualityReview
+from surveyapp.numbers import whole_number
 from surveyapp.office import bp
+from surveyapp.services.organisation.qr import default_base_url
 from surveyapp.services.quality import presence, review
 from surveyapp.services.quality.verdicts import reason_texts
 
@@ -21,8 +24,9 @@ def _me():
 
 
 @bp.route("/quality")
+@no_store
 def review_queue():
-    rows = review.flagged_queue(request.args.get("hall", type=int))
+    rows = review.flagged_queue(request.args.get("hall", type=whole_number))
     lang = current_language()
     return render_template(
         "office/quality/queue.html",
@@ -70,9 +74,10 @@ def review_reverse(review_id: int):
 
 
 @bp.route("/quality/patterns")
+@no_store
 def quality_patterns():
     by_window = request.args.get("by") == "window"
-    weeks = min(max(request.args.get("weeks", 12, type=int) or 12, 1), 104)
+    weeks = min(max(request.args.get("weeks", 12, type=whole_number) or 12, 1), 104)
     return render_template(
         "office/quality/patterns.html",
         rows=review.patterns(weeks, by_window=by_window),
@@ -86,7 +91,7 @@ def window_screen_issue(window_id: int):
     """Issue (or replace) a window screen's secret link; it is shown once."""
     window = db.session.get(Window, window_id) or abort(404)
     secret = presence.screen_secret(window)
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    base = default_base_url()
     url = base.rstrip("/") + url_for("public.window_screen", secret=secret)
     from surveyapp.services.admin.users import audit
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from surveyapp.auth import admin_required
+from surveyapp.numbers import parse_id, whole_number
 from surveyapp.office import bp
 from surveyapp.office.questionnaires import (
     audit_action,
@@ -36,7 +37,7 @@ from surveyapp.services.questionnaires.xlsform_export import write_xlsform
 
 
 def _shown_definition(questionnaire) -> dict:
-    number = request.args.get("version", type=int)
+    number = request.args.get("version", type=whole_number)
     if number is None:
         return drafts.draft_of(questionnaire)
     found = drafts.version(questionnaire, number)
@@ -71,7 +72,7 @@ def questionnaire_preview(code: str, lang: str):
             values=values,
             errors=errors,
             stored=stored,
-            version=request.args.get("version", type=int),
+            version=request.args.get("version", type=whole_number),
         )
     response = Response(page, status=400 if errors else 200)
     # The builder shows this page in an iframe of its own (same origin only).
@@ -125,8 +126,8 @@ def questionnaire_history(code: str):
     questionnaire = questionnaire_or_404(code)
     versions = drafts.versions_of(questionnaire)
     numbers = [v.number for v in versions]
-    new = request.args.get("b", type=int) or (numbers[-1] if numbers else None)
-    old = request.args.get("a", type=int)
+    new = request.args.get("b", type=whole_number) or (numbers[-1] if numbers else None)
+    old = request.args.get("a", type=whole_number)
     if old is None and new in numbers and numbers.index(new) > 0:
         old = numbers[numbers.index(new) - 1]
     changes = None
@@ -153,7 +154,7 @@ def questionnaire_history(code: str):
 @admin_required
 def questionnaire_xlsform(code: str):
     questionnaire = questionnaire_or_404(code)
-    number = request.args.get("version", type=int)
+    number = request.args.get("version", type=whole_number)
     definition = _shown_definition(questionnaire)
     label = str(number) if number is not None else "draft"
     return Response(
@@ -193,7 +194,7 @@ def questionnaire_assignments(code: str):
 def _place(halls: dict, place: str):
     """The hall and window of a form's `hall:ID` or `window:ID`."""
     kind, _sep, ident = place.partition(":")
-    if not ident.isdigit():
+    if parse_id(ident) is None:
         abort(400)
     for hall in halls.values():
         if kind == "hall" and hall.id == int(ident):

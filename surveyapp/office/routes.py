@@ -11,10 +11,12 @@ from flask_login import current_user, login_user, logout_user
 
 from surveyapp.downloads import no_store, send_table
 from surveyapp.extensions import limiter
+from surveyapp.numbers import whole_number
 from surveyapp.office import bp
 from surveyapp.office.forms import LoginForm, filters_from_args
 from surveyapp.ratelimits import account_key, failed_sign_in
-from surveyapp.services.admin.users import audit, authenticate
+from surveyapp.security import same_site_path
+from surveyapp.services.admin.users import audit, authenticate, end_sessions
 from surveyapp.services.organisation import qr as qr_service
 from surveyapp.services.organisation.catalogue import all_halls, hall_by_code
 from surveyapp.services.organisation.units import active_halls
@@ -31,13 +33,7 @@ def _account_limit() -> str:
 
 
 def _base_url() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    return qr_service.default_base_url()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -61,7 +57,7 @@ def login():
             login_user(user)
             audit(user, "login", client_address=request.remote_addr)
             home = "office.index" if user.is_office else "firm.index"
-            return redirect(_safe_next(request.args.get("next")) or url_for(home))
+            return redirect(same_site_path(request.args.get("next")) or url_for(home))
         flash(_("Wrong username or password."), "error")
         return render_template("office/login.html", form=form), 401
     return render_template("office/login.html", form=form)
@@ -69,6 +65,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        end_sessions(current_user)
     logout_user()
     return redirect(url_for("public.index"))
 
@@ -138,7 +136,7 @@ def poster(code: str):
 @no_store
 def responses():
     filters = filters_from_args(request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=whole_number) or 1, 1)
     rows, total = list_responses(filters, page=page)
     halls = all_halls()
     return render_template(
@@ -147,15 +145,24 @@ def responses():
         total=total,
         page=page,
         halls=halls,
-        args=request.args,
+        args=_filter_args(),
         show_text=current_user.is_office,
         next_url=_page_url("office.responses", page + 1) if total > page * 50 else None,
     )
 
 
+# The query-string filters of the responses pages (office/forms.py), the only
+# parameters carried into their links: a stray `fmt` or `endpoint` would
+# collide with url_for's own arguments.
+FILTER_ARGS = ("hall", "from", "to", "rating", "verdict")
+
+
+def _filter_args() -> dict[str, str]:
+    return {k: request.args[k] for k in FILTER_ARGS if request.args.get(k)}
+
+
 def _page_url(endpoint: str, page: int) -> str:
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return url_for(endpoint, page=page, **args)
+    return url_for(endpoint, page=page, **_filter_args())
 
 
 @bp.route("/responses/export.<fmt>")

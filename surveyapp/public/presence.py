@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template
 
 from surveyapp.public import bp
+from surveyapp.services.organisation.qr import default_base_url
 from surveyapp.services.quality import presence
 
 
@@ -22,7 +23,7 @@ def window_screen(secret: str):
     window = presence.window_for_screen(secret)
     if window is None:
         return render_template("public/invalid_code.html"), 404
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    base = default_base_url()
     code = presence.screen_code(window, base)
     response = current_app.make_response(
         render_template("public/screen.html", window=window, code=code)

@@ -24,7 +24,7 @@ UNSTORABLE = re.compile(
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 # ... unless the whole text is a plain number such as -5 or +86, which a
 # spreadsheet reads as a number and never runs.
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 # Excel's limit on the characters of one cell.
 MAX_CELL_CHARS = 32_767
 

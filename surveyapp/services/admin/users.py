@@ -15,6 +15,7 @@ from surveyapp.extensions import db
 from surveyapp.models import AuditLog, Firm, User
 from surveyapp.models.base import utcnow
 from surveyapp.models.users import FIRM_ROLES, ROLE_ADMIN, ROLES
+from surveyapp.numbers import parse_id
 from surveyapp.security import salted_hash
 from surveyapp.services.paging import page_of
 
@@ -90,7 +91,7 @@ def authenticate(username: str, password: str) -> User | None:
         # Spend the same time as a real check so usernames cannot be probed.
         check_password_hash(_dummy_hash(), password)
         return None
-    if not user.active or not user.check_password(password):
+    if not user.is_active or not user.check_password(password):
         return None
     user.last_login_at = utcnow()
     db.session.commit()
@@ -142,17 +143,25 @@ def audit(
 
 def session_user(session_id: str) -> User | None:
     """The user a session belongs to (Flask-Login's user loader, on every
-    signed-in request): none once the user is disabled or the password has
-    changed since the session began (User.get_id)."""
+    signed-in request): none once the user or their firm is disabled, or the
+    password has changed or the user signed out since the session began
+    (User.get_id)."""
     user_id, _, fingerprint = session_id.partition(":")
-    if not user_id.isdigit() or not fingerprint:
+    if parse_id(user_id) is None or not fingerprint:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active:
+    user = db.session.get(User, parse_id(user_id))
+    if user is None or not user.is_active:
         return None
     if not hmac.compare_digest(user.credential_fingerprint, fingerprint):
         return None
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign-out: every session of the user ends, this one and any copy of its
+    cookie (the session names User.session_version through get_id)."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.commit()
 
 
 def list_users() -> list[User]:

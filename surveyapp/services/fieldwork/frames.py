@@ -14,6 +14,7 @@ from surveyapp.analysis.sampling import systematic_sample
 from surveyapp.extensions import db
 from surveyapp.models import Hall, ServiceItem, User
 from surveyapp.models.sampling import FrameRow, ServiceTransaction, SurveyProject
+from surveyapp.numbers import is_ascii_digits
 from surveyapp.security import decrypt_text, encrypt_text, salted_hash
 from surveyapp.services.admin.users import audit
 from surveyapp.services.responses.submit import normalise_phone
@@ -37,7 +38,7 @@ CALLBACK_COLUMNS = [
     "occurred_at",
     "phone",
 ]
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
 def _tz() -> str:
@@ -90,7 +91,7 @@ def import_frame(project: SurveyProject, data: bytes, filename: str) -> int:
         if not _PERIOD.match(record["period"]):
             problems.append(Problem(number, "period", _l("expected YYYY-MM")))
         volume = record["volume"]
-        if not volume.isdigit():
+        if not is_ascii_digits(volume):
             problems.append(
                 Problem(number, "volume", _l("expected a whole number >= 0"))
             )
@@ -100,7 +101,7 @@ def import_frame(project: SurveyProject, data: bytes, filename: str) -> int:
                 Problem(number, "period", _l("duplicate hall, item and period"))
             )
         seen.add(key)
-        if hall and item and volume.isdigit():
+        if hall and item and is_ascii_digits(volume):
             parsed.append(
                 FrameRow(
                     project_id=project.id,

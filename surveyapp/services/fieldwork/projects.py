@@ -42,10 +42,23 @@ def create_firm(code: str, name: str) -> Firm:
     code, name = code.strip(), name.strip()
     if not code or not name:
         raise ProjectError("a firm needs a code and a name")
+    if len(code) > 32 or len(name) > 200:
+        raise ProjectError("a firm's code has at most 32 characters, its name 200")
     if db.session.scalar(select(Firm).where(Firm.code == code)):
         raise ProjectError(f"firm {code!r} already exists")
     firm = Firm(code=code, name=name)
     db.session.add(firm)
+    db.session.commit()
+    return firm
+
+
+def set_firm_active(code: str, active: bool) -> Firm:
+    """Deactivate a firm (its users lose access at their next request) or
+    activate it again."""
+    firm = db.session.scalar(select(Firm).where(Firm.code == code.strip()))
+    if firm is None:
+        raise ProjectError(f"no firm with code {code!r}")
+    firm.active = active
     db.session.commit()
     return firm
 

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from surveyapp.analysis.index import TOTAL
+from surveyapp.analysis.periods import FIRST_YEAR, LAST_YEAR
 from surveyapp.extensions import db
 from surveyapp.models import (
     Department,
@@ -61,23 +62,36 @@ def _month_end(year: int, month: int) -> date:
 
 
 def parse_period(text: str) -> Period:
-    """2026, 2026-Q3, 2026-07 or 2026-07-01..2026-09-30 (local dates, inclusive)."""
+    """2026, 2026-Q3, 2026-07 or 2026-07-01..2026-09-30 (local dates, inclusive),
+    in the years FIRST_YEAR..LAST_YEAR (`9999` is no period: its end in UTC
+    would be past the calendar)."""
+    period = _parse_period(text)
+    if not (FIRST_YEAR <= period.start.year and period.end.year <= LAST_YEAR):
+        raise IndexRunError(
+            f"period {period.label!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}"
+        )
+    return period
+
+
+def _parse_period(text: str) -> Period:
     value = (text or "").strip()
     try:
-        if m := re.fullmatch(r"(\d{4})", value):
+        if m := re.fullmatch(r"([0-9]{4})", value):
             year = int(m[1])
             return Period(value, date(year, 1, 1), date(year, 12, 31))
-        if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", value):
+        if m := re.fullmatch(r"([0-9]{4})-[Qq]([1-4])", value):
             year, q = int(m[1]), int(m[2])
             return Period(
                 f"{year}-Q{q}",
                 date(year, 3 * q - 2, 1),
                 _month_end(year, 3 * q),
             )
-        if m := re.fullmatch(r"(\d{4})-(\d{2})", value):
+        if m := re.fullmatch(r"([0-9]{4})-([0-9]{2})", value):
             year, month = int(m[1]), int(m[2])
             return Period(value, date(year, month, 1), _month_end(year, month))
-        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", value):
+        if m := re.fullmatch(
+            r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})", value
+        ):
             start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
             if end < start:
                 raise IndexRunError(f"period {value!r} ends before it starts")

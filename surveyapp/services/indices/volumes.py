@@ -23,7 +23,7 @@ TEMPLATE_ROWS = [
 ]
 # A blank hall_code gives a service item's total over all halls (a margin): when
 # only margins are known, the weights are raked to hall and item margins.
-_MONTH = re.compile(r"^(\d{4})-(\d{2})")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})")
 
 
 def _month(text: str) -> str | None:

@@ -68,6 +68,9 @@ def survey_url(token: str, base_url: str) -> str:
 
 
 def default_base_url() -> str:
+    """Where every absolute link points: PUBLIC_BASE_URL, else the local
+    development address; never the request's Host header, which whoever
+    sends the request chooses."""
     return current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
 
 

@@ -20,7 +20,7 @@ from surveyapp.tables.cells import has_unstorable
 
 # C0 control characters other than tab, newline and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_INTEGER = re.compile(r"[+-]?\d+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 # Larger numbers are typing slips, and would not survive a spreadsheet.
 NUMBER_LIMIT = 10**12
 

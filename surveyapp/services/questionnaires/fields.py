@@ -104,7 +104,7 @@ def _lines(text: str, code: str, problems: list[Problem]) -> list[dict]:
 
 
 def _int_or(value: str) -> Any:
-    return int(value) if re.fullmatch(r"-?\d+", value) else value
+    return int(value) if re.fullmatch(r"-?[0-9]+", value) else value
 
 
 def _number(text: str, kind: str, key: str, problems: list[Problem]):
@@ -141,7 +141,7 @@ def _condition(
         problems.append(Problem("pick_incomplete", key))
         return tree
     value: Any = value_text
-    if op != "selected" and re.fullmatch(r"-?\d+(\.\d+)?", value_text):
+    if op != "selected" and re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value_text):
         value = float(value_text) if "." in value_text else int(value_text)
     picked = {"op": op, "ref": ref, "value": value}
     if tree is None or fields.get("pick_join") not in ("and", "or"):

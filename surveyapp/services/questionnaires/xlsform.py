@@ -22,6 +22,7 @@ from surveyapp.analysis.conditions import (
     ConditionError,
     parse,
 )
+from surveyapp.numbers import is_ascii_digits
 from surveyapp.services.questionnaires.definitions import APPEARANCES, KEY
 from surveyapp.services.questionnaires.editing import make_question
 from surveyapp.services.questionnaires.problems import Problem, condition_problem
@@ -375,4 +376,4 @@ def _labelled(options: list[dict]) -> list[dict]:
 
 
 def _sort_number(name: str) -> int:
-    return int(name) if name.isdigit() else -1
+    return int(name) if is_ascii_digits(name) else -1

@@ -25,7 +25,7 @@ from surveyapp.services.questionnaires.versions import FormVersion, Place
 
 _TICKET_SALT = "form-ticket"
 TICKET_MAX_AGE = 24 * 3600
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 class InvalidTicket(Exception):
