@@ -131,10 +131,12 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.api import bp as api_bp
     from surveyapp.firm import bp as firm_bp
     from surveyapp.office import bp as office_bp
+    from surveyapp.open_record import bp as open_bp
     from surveyapp.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(office_bp, url_prefix="/office")
+    app.register_blueprint(open_bp, url_prefix="/open")
     app.register_blueprint(firm_bp, url_prefix="/firm")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

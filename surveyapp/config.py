@@ -224,6 +224,7 @@ class Config:
     # Below this many responses (or cases, for the case rates) a figure is
     # published as "too few answers" (样本不足), never as a bare percentage.
     PUBLIC_MIN_RESPONSES = _env_int("PUBLIC_MIN_RESPONSES", 30)
+    PUBLIC_MIN_CASES = _env_int("PUBLIC_MIN_CASES", 10)
     RATELIMIT_TRACK = os.environ.get("RATELIMIT_TRACK", "10/minute;60/hour")
     # Mail for the case digest (`flask cases remind`); no MAIL_SERVER, no mail.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
