@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-GOOD, BAD, NEUTRAL, MUTED, OVERDUE = "#2e7d32", "#c62828", "#1565c0", "#9e9e9e", "#c62828"
+GOOD, BAD, NEUTRAL, MUTED, OVERDUE = (
+    "#2e7d32",
+    "#c62828",
+    "#1565c0",
+    "#9e9e9e",
+    "#c62828",
+)
 LEVEL_COLOURS = {5: "#1b5e20", 4: "#66bb6a", 3: "#bdbdbd", 2: "#ef9a9a", 1: "#c62828"}
 
 
@@ -132,7 +138,10 @@ def distribution(
 
 
 def cases_by_state(
-    rows: Sequence[tuple[str, int, int]], title: str, overdue_label: str, width: int = 640
+    rows: Sequence[tuple[str, int, int]],
+    title: str,
+    overdue_label: str,
+    width: int = 640,
 ) -> Markup:
     """(state name, cases, of which overdue): bars, the overdue part in red."""
     peak = max((count for _, count, _ in rows), default=0) or 1

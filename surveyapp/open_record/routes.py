@@ -33,9 +33,13 @@ def _period() -> Period:
         try:
             period = parse_period(text)
         except PeriodError:
-            abort(400, _("This period is not understood: use 2026, 2026-Q3 or 2026-07."))
+            abort(
+                400, _("This period is not understood: use 2026, 2026-Q3 or 2026-07.")
+            )
         if period.kind not in KINDS:
-            abort(400, _("This period is not understood: use 2026, 2026-Q3 or 2026-07."))
+            abort(
+                400, _("This period is not understood: use 2026, 2026-Q3 or 2026-07.")
+            )
         return period
     kind = request.args.get("kind", "quarter")
     return current_period(kind if kind in KINDS else "quarter")
@@ -51,7 +55,11 @@ def _choices(now_period: Period) -> list[tuple[str, list[Period]]]:
             day = periods[-1].start - timedelta(days=1)
         offered[kind] = periods
     months, quarters, years = offered["month"], offered["quarter"], offered["year"]
-    return [(KINDS["month"], months), (KINDS["quarter"], quarters), (KINDS["year"], years)]
+    return [
+        (KINDS["month"], months),
+        (KINDS["quarter"], quarters),
+        (KINDS["year"], years),
+    ]
 
 
 def _trend_figure(period: Period, hall_id: int | None = None):

@@ -14,7 +14,6 @@ from surveyapp.extensions import csrf, limiter
 from surveyapp.public import bp
 from surveyapp.services.complaints.tracking import RatingRefused, rate_fix, track
 
-
 FIX_LEVELS = {3: _l("Satisfied"), 2: _l("Basically satisfied"), 1: _l("Not satisfied")}
 
 

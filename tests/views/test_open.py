@@ -37,7 +37,10 @@ def _export_counts(client, period) -> Counter:
     counts: Counter = Counter()
     for row in csv.DictReader(io.StringIO(data.lstrip("\ufeff"))):
         day = row["submitted_at"][:10]
-        if row["verdict"] != "rejected" and period.start.isoformat() <= day <= period.end.isoformat():
+        if (
+            row["verdict"] != "rejected"
+            and period.start.isoformat() <= day <= period.end.isoformat()
+        ):
             counts[row["hall_code"]] += 1
     return counts
 
@@ -54,13 +57,23 @@ def test_halls_json_counts_what_the_export_counts(app, client, login, seeded, ki
     assert sum(expected.values()) > 0
     assert {code: n for code, n in published.items() if n} == dict(expected)
     for row in body["halls"]:
-        for name in ("good_rate", "rectification_rate", "on_time_rate", "fix_satisfaction_rate"):
+        for name in (
+            "good_rate",
+            "rectification_rate",
+            "on_time_rate",
+            "fix_satisfaction_rate",
+        ):
             assert name in row and f"{name}_ci_low" in row and f"{name}_ci_high" in row
         if row["good_rate"] is not None:
-            assert row["good_rate_ci_low"] <= row["good_rate"] <= row["good_rate_ci_high"]
+            assert (
+                row["good_rate_ci_low"] <= row["good_rate"] <= row["good_rate_ci_high"]
+            )
             assert row["rated"] >= body["min_responses"]
         elif row["rated"]:
-            assert row["rated"] < body["min_responses"] and row["good_rate_ci_low"] is not None
+            assert (
+                row["rated"] < body["min_responses"]
+                and row["good_rate_ci_low"] is not None
+            )
 
 
 def test_default_is_the_current_quarter_and_nothing_personal(app, client, seeded):
@@ -71,7 +84,9 @@ def test_default_is_the_current_quarter_and_nothing_personal(app, client, seeded
         assert current_period("quarter").label in html
     assert "<svg" in html and "<script" not in html
     assert "halls.json" in html
-    for text in seeded.session.scalars(select(Response.comment).where(Response.comment != "")):
+    for text in seeded.session.scalars(
+        select(Response.comment).where(Response.comment != "")
+    ):
         assert text not in html
     assert "public_id" not in client.get("/open/halls.json").get_data(as_text=True)
 
@@ -91,9 +106,13 @@ def test_csv_is_the_same_rows(client, seeded):
     body = client.get("/open/halls.json?kind=year").get_json()
     response = client.get("/open/halls.csv?kind=year")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(
+        csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))
+    )
     assert [r["hall_code"] for r in rows] == [h["hall_code"] for h in body["halls"]]
-    assert [int(r["responses"]) for r in rows] == [h["responses"] for h in body["halls"]]
+    assert [int(r["responses"]) for r in rows] == [
+        h["responses"] for h in body["halls"]
+    ]
 
 
 def test_a_hall_page_lists_its_departments(client, seeded):

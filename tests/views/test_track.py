@@ -38,7 +38,9 @@ def receipt(client, submit):
 
 def test_code_shape(db):
     code = receipt_code("2b6f0c9e-0000-4000-8000-000000000001")
-    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", code)
+    assert re.fullmatch(
+        r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", code
+    )
     assert len(ALPHABET) ** 12 >= 2**60  # at least 40 bits, with room
     # Read out and typed back in any case, with spaces, i/l for 1 and o for 0.
     typed = code.lower().replace("-", " ").replace("1", "l").replace("0", "o")
@@ -83,7 +85,10 @@ def test_track_follows_the_case_to_one_rating(client, db, receipt):
     transition(case, "closed", None)
     html = client.get(f"/track?code={receipt}&lang=en").get_data(as_text=True)
     assert html.count('name="rating"') == 3
-    assert client.post("/track/rate", data={"code": receipt, "rating": "7"}).status_code == 400
+    assert (
+        client.post("/track/rate", data={"code": receipt, "rating": "7"}).status_code
+        == 400
+    )
     done = client.post("/track/rate", data={"code": receipt, "rating": "2"})
     assert done.status_code == 303
     db.session.expire_all()
@@ -102,7 +107,9 @@ def test_unknown_code_is_a_friendly_404(client, db):
         assert page.status_code == 404
         assert "回执码" in page.get_data(as_text=True)
         assert "<script>" not in page.get_data(as_text=True)
-    assert client.post("/track/rate", data={"code": "x", "rating": "3"}).status_code == 404
+    assert (
+        client.post("/track/rate", data={"code": "x", "rating": "3"}).status_code == 404
+    )
 
 
 def test_track_form_is_plain_html(client, db):

@@ -8,12 +8,18 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import case as when
+from sqlalchemy import func, select
 
 from surveyapp.extensions import db
 from surveyapp.models import User
 from surveyapp.models.base import utcnow
-from surveyapp.models.complaints import CaseEvent, Complaint, ComplaintCase
+from surveyapp.models.complaints import (
+    CASE_STATES,
+    CaseEvent,
+    Complaint,
+    ComplaintCase,
+)
 from surveyapp.models.users import ROLE_ADMIN, ROLE_ANALYST
 from surveyapp.security import decrypt_text
 from surveyapp.services.admin.users import audit
@@ -272,3 +278,26 @@ def reveal_contact(
         client_address=client_address,
     )
     return decrypt_text(response.phone_encrypted)
+
+
+def state_counts(now: datetime | None = None) -> list[tuple[str, int, int]]:
+    """Every state with its number of cases and how many of them are overdue."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(
+            ComplaintCase.state,
+            func.count(ComplaintCase.id),
+            func.sum(
+                when(
+                    (
+                        ComplaintCase.state.in_(OPEN_STATES)
+                        & (ComplaintCase.due_at < now),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+        ).group_by(ComplaintCase.state)
+    ).all()
+    found = {state: (int(count), int(late or 0)) for state, count, late in rows}
+    return [(state, *found.get(state, (0, 0))) for state in CASE_STATES]

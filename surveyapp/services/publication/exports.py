@@ -68,8 +68,7 @@ def record_row(record: Record, min_responses: int, min_cases: int) -> dict:
 def hall_rows(period: Period) -> list[dict]:
     low_responses, low_cases = minimums()
     return [
-        record_row(record, low_responses, low_cases)
-        for record in hall_records(period)
+        record_row(record, low_responses, low_cases) for record in hall_records(period)
     ]
 
 

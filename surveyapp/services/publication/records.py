@@ -78,8 +78,8 @@ def current_period(kind: str = "quarter", now: datetime | None = None) -> Period
     """The month, quarter or year holding today (local day)."""
     from zoneinfo import ZoneInfo
 
-    local = (now or utcnow()).replace(tzinfo=ZoneInfo("UTC")).astimezone(
-        ZoneInfo(_tz())
+    local = (
+        (now or utcnow()).replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(_tz()))
     )
     return containing(local.date(), kind)
 
@@ -109,7 +109,10 @@ def _level_counts(period: Period, group, hall_id: int | None = None) -> dict:
         query = query.where(Response.hall_id == hall_id)
     rows = db.session.execute(_in_period(query, period).group_by(group))
     return {
-        row[0]: (int(row[1]), {lvl: int(row[i + 2] or 0) for i, lvl in enumerate(LEVELS)})
+        row[0]: (
+            int(row[1]),
+            {lvl: int(row[i + 2] or 0) for i, lvl in enumerate(LEVELS)},
+        )
         for row in rows
     }
 
@@ -132,7 +135,9 @@ def _case_rates(period: Period, key, now: datetime, hall_id: int | None = None):
     for unit, state, replied_at, due_at, rating in db.session.execute(
         _in_period(query, period)
     ):
-        rates.setdefault(unit, CaseRates()).count(state, replied_at, due_at, now, rating)
+        rates.setdefault(unit, CaseRates()).count(
+            state, replied_at, due_at, now, rating
+        )
     return rates
 
 
@@ -196,7 +201,9 @@ def department_records(
     if None in counted or None in cases:
         total, levels = counted.get(None, (0, {}))
         records.append(
-            Record("", "", "", period.label, total, levels, cases.get(None, CaseRates()))
+            Record(
+                "", "", "", period.label, total, levels, cases.get(None, CaseRates())
+            )
         )
     return records
 
