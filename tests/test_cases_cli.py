@@ -25,7 +25,10 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         self.messages.append(
-            (envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default_policy))
+            (
+                envelope.rcpt_tos,
+                message_from_bytes(envelope.content, policy=default_policy),
+            )
         )
         return "250 OK"
 
@@ -47,7 +50,9 @@ def smtp_server():
 
 @pytest.fixture()
 def overdue_case(db, submit):
-    assert submit(full_answers(1, q_complaint="办事材料要求反复变化")).status_code == 303
+    assert (
+        submit(full_answers(1, q_complaint="办事材料要求反复变化")).status_code == 303
+    )
     worker_round()
     case = db.session.scalars(select(ComplaintCase)).one()
     department = db.session.scalars(select(Department).order_by(Department.id)).first()
@@ -89,6 +94,8 @@ def test_a_case_far_from_its_deadline_is_not_in_the_digest(app, db, overdue_case
     from surveyapp.services.complaints.reminders import digests
 
     assert [len(d.cases) for d in digests()] == [1]
-    overdue_case.due_at = overdue_case.opened_at.replace(year=overdue_case.opened_at.year + 1)
+    overdue_case.due_at = overdue_case.opened_at.replace(
+        year=overdue_case.opened_at.year + 1
+    )
     db.session.commit()
     assert digests() == []

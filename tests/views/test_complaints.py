@@ -197,7 +197,9 @@ def test_call_back_is_recorded_on_the_case(client, login, stored, db):
     assert case.callback_outcome == "satisfied" and case.callback_note == "市民表示满意"
     assert case.callback_at is not None
     assert any("call-back" in e.note for e in case.events)
-    assert "市民表示满意" in client.get(f"/office/cases/{stored.id}").get_data(as_text=True)
+    assert "市民表示满意" in client.get(f"/office/cases/{stored.id}").get_data(
+        as_text=True
+    )
 
 
 def test_first_page_has_figures_and_reminders(client, login, stored, db):
