@@ -48,7 +48,8 @@ def dashboard(user: User, state_names: dict, level_names: dict) -> dict:
             {
                 "id": "fig-halls",
                 "svg": rate_intervals(
-                    rows, _("Good rate per hall with its 95% interval")
+                    rows,
+                    _("Good rate per hall with its %(level)s interval", level="95%"),
                 ),
                 "caption": _("Good rate per hall, %(period)s", period=period.label),
                 "href": "#summary",

@@ -104,7 +104,7 @@ def index():
         low_cases=low_cases,
         intervals_svg=rate_intervals(
             _interval_rows(records, low_responses, low_cases),
-            _("Good rate per hall with its 95% interval"),
+            _("Good rate per hall with its %(level)s interval", level="95%"),
         ),
         months=months,
         trend_svg=trend_svg,
