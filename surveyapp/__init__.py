@@ -142,7 +142,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from surveyapp.i18n import current_language, localized, remember_language
+    from surveyapp.i18n import (
+        current_language,
+        language_switch,
+        localized,
+        remember_language,
+    )
     from surveyapp.security import add_security_headers
 
     app.after_request(remember_language)
@@ -150,5 +155,6 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.globals.update(
         localized=localized,
         current_language=current_language,
+        language_switch=language_switch,
         has_endpoint=lambda name: name in app.view_functions,
     )

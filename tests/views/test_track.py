@@ -75,6 +75,8 @@ def test_track_follows_the_case_to_one_rating(client, db, receipt):
     case = db.session.scalars(select(ComplaintCase)).one()
     html = client.get(f"/track?code={receipt.lower()}&lang=en").get_data(as_text=True)
     assert "Deadline" in html and 'name="rating"' not in html
+    # The language switch keeps the code.
+    assert f"?code={receipt.lower()}&amp;lang=zh" in html
     transition(case, "assigned", None, assignee="张三")
     transition(case, "replied", None, reply="已对窗口人员进行批评教育")
     html = client.get(f"/track?code={receipt}&lang=en").get_data(as_text=True)
