@@ -140,3 +140,12 @@ def test_lookups_are_rate_limited(app, db):
     finally:
         limiter.enabled = False  # the session app runs without limits
     assert statuses == [404, 404, 404, 429, 429]
+
+
+def test_bad_rating_without_comment_is_told_plainly(client, submit, db):
+    posted = submit(full_answers(2))
+    code = _receipt(client.get(posted.location))
+    assert code
+    worker_round()
+    html = client.get(f"/track?code={code}&lang=en").get_data(as_text=True)
+    assert "without one there is no deadline" in html

@@ -26,6 +26,7 @@ from surveyapp.tables.cells import has_unstorable
 # steps folded into the ones that mean something from outside.
 PUBLIC_STATES = {
     None: "received",  # stored, not yet registered as a case
+    "rating": "rating_only",  # a bad rating without a comment: no case opens
     "comment": "passed_on",  # a comment without a bad rating: no case is owed
     "new": "registered",
     "assigned": "being_handled",
@@ -89,7 +90,10 @@ def track(code: str | None, now: datetime | None = None) -> Tracked | None:
         has_complaint = db.session.scalar(
             select(Complaint.id).where(Complaint.response_id == response.id)
         )
-        state = PUBLIC_STATES["comment" if has_complaint else None]
+        if has_complaint:
+            state = PUBLIC_STATES["comment"]
+        else:
+            state = PUBLIC_STATES[None if response.comment else "rating"]
     else:
         state = PUBLIC_STATES[case.state]
     return Tracked(
