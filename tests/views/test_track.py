@@ -149,3 +149,18 @@ def test_bad_rating_without_comment_is_told_plainly(client, submit, db):
     worker_round()
     html = client.get(f"/track?code={code}&lang=en").get_data(as_text=True)
     assert "without one there is no deadline" in html
+
+
+def test_the_fix_rating_counts_in_the_office_rates(client, login, db, receipt):
+    worker_round()
+    case = db.session.scalars(select(ComplaintCase)).one()
+    transition(case, "assigned", None)
+    transition(case, "replied", None, reply="已整改")
+    transition(case, "closed", None)
+    assert (
+        client.post("/track/rate", data={"code": receipt, "rating": "3"}).status_code
+        == 303
+    )
+    login()
+    html = client.get("/office/cases").get_data(as_text=True)
+    assert 'id="fix-satisfaction-1">100% (n=1)' in html
