@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 
 from surveyapp.analysis.intervals import Share, share
 from surveyapp.analysis.periods import Period, containing, month_period
@@ -76,8 +77,6 @@ def _tz() -> str:
 
 def current_period(kind: str = "quarter", now: datetime | None = None) -> Period:
     """The month, quarter or year holding today (local day)."""
-    from zoneinfo import ZoneInfo
-
     local = (
         (now or utcnow()).replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(_tz()))
     )
@@ -235,6 +234,6 @@ def hall_by_public_code(code: str) -> Hall | None:
     if hall.active:
         return hall
     has_any = db.session.scalar(
-        select(Response.id).where(Response.hall_id == hall.id, or_(response_counts()))
+        select(Response.id).where(Response.hall_id == hall.id, response_counts())
     )
     return hall if has_any else None
