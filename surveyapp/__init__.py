@@ -139,16 +139,23 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.api import bp as api_bp
     from surveyapp.firm import bp as firm_bp
     from surveyapp.office import bp as office_bp
+    from surveyapp.open_record import bp as open_bp
     from surveyapp.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(office_bp, url_prefix="/office")
+    app.register_blueprint(open_bp, url_prefix="/open")
     app.register_blueprint(firm_bp, url_prefix="/firm")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def _register_hooks(app: Flask) -> None:
-    from surveyapp.i18n import current_language, localized, remember_language
+    from surveyapp.i18n import (
+        current_language,
+        language_switch,
+        localized,
+        remember_language,
+    )
     from surveyapp.security import add_security_headers, refuse_nul_bytes
 
     app.before_request(refuse_nul_bytes)
@@ -157,5 +164,6 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.globals.update(
         localized=localized,
         current_language=current_language,
+        language_switch=language_switch,
         has_endpoint=lambda name: name in app.view_functions,
     )

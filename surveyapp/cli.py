@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(responses_cli)
     from surveyapp.commands import (
+        cases,
         complaints,
         firms,
         indices,
@@ -26,7 +27,16 @@ def register_cli(app: Flask) -> None:
         questionnaires,
     )
 
-    for module in (indices, quality, firms, complaints, ops, org, questionnaires):
+    for module in (
+        indices,
+        quality,
+        firms,
+        complaints,
+        cases,
+        ops,
+        org,
+        questionnaires,
+    ):
         for command in module.COMMANDS:
             app.cli.add_command(command)
 

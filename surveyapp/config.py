@@ -222,7 +222,26 @@ class Config:
     CASE_EXTRA_WORKDAYS = _env_list("CASE_EXTRA_WORKDAYS")
     # Ratings (overall, 1-5) at or below this with a complaint open a case.
     CASE_MAX_OVERALL = 2
+    # Reminders (issue 21): a case within this many hours of its deadline is
+    # "due soon" for its handler, the admins and the morning digest.
+    CASE_REMIND_HOURS = _env_int("CASE_REMIND_HOURS", 24)
     # --- end complaints
+
+    # --- The public record (issue 21; docs/public.md) --------------------------------
+    # Below this many responses (or cases, for the case rates) a figure is
+    # published as "too few answers" (样本不足), never as a bare percentage.
+    PUBLIC_MIN_RESPONSES = _env_int("PUBLIC_MIN_RESPONSES", 30)
+    PUBLIC_MIN_CASES = _env_int("PUBLIC_MIN_CASES", 10)
+    RATELIMIT_TRACK = os.environ.get("RATELIMIT_TRACK", "10/minute;60/hour")
+    # Mail for the case digest (`flask cases remind`); no MAIL_SERVER, no mail.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "surveyapp@localhost")
+    # --- end public record
 
 
 class DevelopmentConfig(Config):

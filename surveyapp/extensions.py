@@ -37,7 +37,16 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=address_key)
 
 
+# Page views that are lookups by a secret (a receipt code at /track): limited
+# so that codes cannot be guessed by asking many times.
+LIMITED_PAGE_VIEWS = frozenset({"public.track_case"})
+
+
 @limiter.request_filter
 def _page_views_are_never_limited() -> bool:
-    """Every limit is a view's own, on its POSTs: a page view need not look."""
-    return request.method in ("GET", "HEAD", "OPTIONS")
+    """Every limit is a view's own, on its POSTs: a page view need not look,
+    except the lookups above."""
+    return (
+        request.method in ("GET", "HEAD", "OPTIONS")
+        and request.endpoint not in LIMITED_PAGE_VIEWS
+    )

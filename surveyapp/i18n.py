@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from urllib.parse import urlencode
 
 from babel import Locale
 from flask import current_app, g, request
@@ -52,6 +53,13 @@ def localized(value: dict | str | None, lang: str | None = None) -> str:
         return value
     lang = lang or current_language()
     return value.get(lang) or value.get("zh") or next(iter(value.values()), "")
+
+
+def language_switch(lang: str) -> str:
+    """The link to this page in `lang`, keeping its query (a /track code, a
+    period, a filter)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return "?" + urlencode([*args, ("lang", lang)])
 
 
 def remember_language(response):

@@ -14,7 +14,9 @@ from surveyapp.models.responses import Response
 from surveyapp.models.users import User
 
 __all__ = [
+    "CALLBACK_OUTCOMES",
     "CASE_STATES",
+    "FIX_RATINGS",
     "ROUTING_STATES",
     "CaseEvent",
     "Complaint",
@@ -26,6 +28,8 @@ __all__ = [
 # routed: sent to its department; needs_person: confidence below the threshold.
 ROUTING_STATES = ("pending", "routed", "needs_person")
 CASE_STATES = ("new", "assigned", "being_fixed", "replied", "closed", "appealed")
+FIX_RATINGS = (3, 2, 1)  # 满意, 基本满意, 不满意
+CALLBACK_OUTCOMES = ("reached", "satisfied", "unsatisfied", "no_answer")
 
 
 class ComplaintModel(db.Model):
@@ -114,6 +118,15 @@ class ComplaintCase(db.Model):
     reply_channel: Mapped[str] = mapped_column(String(16), default="")
     replied_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The citizen's judgement of the fix (issue 21): 3 满意, 2 基本满意, 1 不满意.
+    fix_rating: Mapped[int | None]
+    fix_rated_at: Mapped[datetime | None]
+    # The call-back (回访) to a citizen who consented to one, and its outcome.
+    callback_at: Mapped[datetime | None]
+    callback_outcome: Mapped[str] = mapped_column(
+        String(16), default="", server_default=""
+    )
+    callback_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     complaint: Mapped[Complaint] = relationship(back_populates="case")
     hall: Mapped[Hall] = relationship()

@@ -67,6 +67,10 @@ class Department(db.Model):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Where the daily case digest goes (`flask cases remind`); empty: nowhere.
+    contact_email: Mapped[str] = mapped_column(
+        String(254), default="", server_default=""
+    )
 
     region: Mapped[Region | None] = relationship()
     service_items: Mapped[list[ServiceItem]] = relationship(back_populates="department")

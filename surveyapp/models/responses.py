@@ -97,6 +97,9 @@ class Response(db.Model):
     # Age of the rotating window-screen code when the form was opened (None: poster).
     rotating_token_age_s: Mapped[float | None]
     transaction_code_hash: Mapped[str | None] = mapped_column(String(64))
+    # The receipt code's keyed hash (issue 21): set for a bad rating or a
+    # complaint; the code itself is never stored (services/responses/receipts.py).
+    receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # --- end quality checks
 
     version: Mapped[QuestionnaireVersion] = relationship()

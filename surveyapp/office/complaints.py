@@ -29,6 +29,7 @@ from surveyapp.services.complaints.inbox import (
     topics,
     trend_svg_points,
 )
+from surveyapp.services.complaints.tracking import record_callback
 from surveyapp.services.organisation.catalogue import all_halls
 from surveyapp.tables.writer import FORMATS
 
@@ -207,6 +208,8 @@ def _detail(case: Case, phone: str | None = None):
         may_reveal=case_service.may_reveal_contact(case, _me()),
         next_states=case_service.TRANSITIONS.get(case.state, ()),
         overdue=case_service.is_overdue(case),
+        callback_names=CALLBACK_NAMES,
+        fix_names=FIX_NAMES,
         **_names(),
     )
 
@@ -239,6 +242,34 @@ def case_transition(case_id: int):
         flash(_("This step is not possible now (a reply needs its text)."), "error")
         return redirect(url_for("office.case_detail", case_id=case.id), 303)
     flash(_("Case updated."), "success")
+    return redirect(url_for("office.case_detail", case_id=case.id), 303)
+
+
+CALLBACK_NAMES = {
+    "reached": _l("Reached, no judgement given"),
+    "satisfied": _l("Reached, satisfied"),
+    "unsatisfied": _l("Reached, not satisfied"),
+    "no_answer": _l("Not reached"),
+}
+FIX_NAMES = {3: _l("Satisfied"), 2: _l("Basically satisfied"), 1: _l("Not satisfied")}
+
+
+@bp.route("/cases/<int:case_id>/callback", methods=["POST"])
+def case_callback(case_id: int):
+    """Record the call-back (回访) to a citizen who consented to one."""
+    case = db.session.get(Case, case_id) or abort(404)
+    try:
+        record_callback(
+            case,
+            _me(),
+            request.form.get("outcome", ""),
+            request.form.get("note", "")[:2000],
+        )
+    except case_service.CaseError:
+        db.session.rollback()
+        flash(_("The call-back could not be recorded: choose an outcome."), "error")
+        return redirect(url_for("office.case_detail", case_id=case.id), 303)
+    flash(_("Call-back recorded."), "success")
     return redirect(url_for("office.case_detail", case_id=case.id), 303)
 
 

@@ -7,21 +7,33 @@ from datetime import date
 from flask import Response as FlaskResponse
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from surveyapp.downloads import no_store, send_table
 from surveyapp.extensions import limiter
 from surveyapp.numbers import whole_number
 from surveyapp.office import bp
+from surveyapp.office.complaints import STATE_NAMES
+from surveyapp.office.dashboard import dashboard
 from surveyapp.office.forms import LoginForm, filters_from_args
 from surveyapp.ratelimits import account_key, failed_sign_in
 from surveyapp.security import same_site_path
 from surveyapp.services.admin.users import audit, authenticate, end_sessions
+from surveyapp.services.complaints.cases import is_overdue
 from surveyapp.services.organisation import qr as qr_service
 from surveyapp.services.organisation.catalogue import all_halls, hall_by_code
 from surveyapp.services.organisation.units import active_halls
 from surveyapp.services.responses.exports import FORMATS, export_responses
 from surveyapp.services.responses.summaries import hall_summaries, list_responses
+
+LEVEL_NAMES = {
+    5: _l("Very satisfied"),
+    4: _l("Satisfied"),
+    3: _l("Basically satisfied"),
+    2: _l("Dissatisfied"),
+    1: _l("Very dissatisfied"),
+}
 
 
 def _login_limit() -> str:
@@ -80,6 +92,8 @@ def index():
         summaries=hall_summaries(filters),
         halls=halls,
         args=request.args,
+        board=dashboard(current_user, STATE_NAMES, LEVEL_NAMES),
+        is_overdue=is_overdue,
     )
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from surveyapp.public import presence, routes  # noqa: E402,F401
+from surveyapp.public import presence, routes, track  # noqa: E402,F401

@@ -31,6 +31,7 @@ from surveyapp.services.questionnaires.versions import (
     SurveyTarget,
     resolve_token,
 )
+from surveyapp.services.responses.receipts import receipt_code
 from surveyapp.services.responses.submit import (
     InvalidSubmission,
     InvalidTicket,
@@ -262,7 +263,14 @@ def thanks(key: str):
     response = find_by_key(key) if len(key) <= 36 else None
     if response is None:
         return _invalid_code()
-    return render_template("public/thanks.html", response=response)
+    # The receipt code (issue 21) is derived again, never stored.
+    receipt = receipt_code(response.public_id) if response.receipt_hash else None
+    return render_template(
+        "public/thanks.html",
+        response=response,
+        receipt=receipt,
+        track_url=url_for("public.track_case", _external=True),
+    )
 
 
 @bp.route("/q/<int:version_id>/form.css")

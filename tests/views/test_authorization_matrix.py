@@ -22,7 +22,7 @@ ROLES = [
     "admin",
     "api_token",
 ]
-PUBLIC_PREFIXES = ("public.", "static")
+PUBLIC_PREFIXES = ("public.", "open.", "static")
 # Signing in, and setting a password by a one-time link, work signed out.
 OPEN_OFFICE = ("office.login", "office.password_link")
 # Every signed-in user, of any role, changes their own password.

@@ -177,3 +177,44 @@ def test_inbox_says_when_the_worker_is_not_running(client, login, submit, db):
     assert "complaints worker" not in client.get("/office/complaints").get_data(
         as_text=True
     )
+
+
+def test_call_back_is_recorded_on_the_case(client, login, stored, db):
+    login()
+    page = client.get(f"/office/cases/{stored.id}").get_data(as_text=True)
+    assert 'id="callback"' in page
+    bad = client.post(f"/office/cases/{stored.id}/callback", data={"outcome": "x"})
+    assert bad.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(ComplaintCase, stored.id).callback_at is None
+    done = client.post(
+        f"/office/cases/{stored.id}/callback",
+        data={"outcome": "satisfied", "note": "市民表示满意"},
+    )
+    assert done.status_code == 303
+    db.session.expire_all()
+    case = db.session.get(ComplaintCase, stored.id)
+    assert case.callback_outcome == "satisfied" and case.callback_note == "市民表示满意"
+    assert case.callback_at is not None
+    assert any("call-back" in e.note for e in case.events)
+    assert "市民表示满意" in client.get(f"/office/cases/{stored.id}").get_data(
+        as_text=True
+    )
+
+
+def test_first_page_has_figures_and_reminders(client, login, stored, db):
+    from surveyapp.services.complaints.cases import transition
+
+    user = login()
+    transition(stored, "assigned", user, assignee=user.username)
+    html = client.get("/office/").get_data(as_text=True)
+    assert html.count("<svg") >= 4 and "<script" not in html
+    for figure in ("fig-halls", "fig-trend", "fig-levels", "fig-cases"):
+        assert f'id="{figure}"' in html
+    assert 'href="/office/cases"' in html
+    # Due in five working days: not yet in the reminders; past it, it is.
+    assert 'id="reminders"' not in html
+    stored.due_at = stored.opened_at
+    db.session.commit()
+    html = client.get("/office/").get_data(as_text=True)
+    assert 'id="reminders"' in html and f"/office/cases/{stored.id}" in html

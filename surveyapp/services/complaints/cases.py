@@ -8,12 +8,18 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import case as when
+from sqlalchemy import func, select
 
 from surveyapp.extensions import db
 from surveyapp.models import User
 from surveyapp.models.base import utcnow
-from surveyapp.models.complaints import CaseEvent, Complaint, ComplaintCase
+from surveyapp.models.complaints import (
+    CASE_STATES,
+    CaseEvent,
+    Complaint,
+    ComplaintCase,
+)
 from surveyapp.models.users import ROLE_ADMIN, ROLE_ANALYST
 from surveyapp.security import decrypt_text
 from surveyapp.services.admin.users import audit
@@ -144,6 +150,8 @@ class CaseRates:
     on_time: int = 0
     due: int = 0
     overdue: int = 0
+    fix_rated: int = 0  # cases whose citizen rated the fix
+    fix_satisfied: int = 0  # rated 满意 (3) or 基本满意 (2)
 
     @property
     def rectification_rate(self) -> float | None:
@@ -153,11 +161,25 @@ class CaseRates:
     def on_time_rate(self) -> float | None:
         return self.on_time / self.due if self.due else None
 
+    @property
+    def fix_satisfaction_rate(self) -> float | None:
+        """整改满意率: 满意 or 基本满意, over the cases whose citizen rated the fix."""
+        return self.fix_satisfied / self.fix_rated if self.fix_rated else None
+
     def count(
-        self, state: str, replied_at: datetime | None, due_at: datetime, now: datetime
+        self,
+        state: str,
+        replied_at: datetime | None,
+        due_at: datetime,
+        now: datetime,
+        fix_rating: int | None = None,
     ) -> None:
         """Add one case: rectified when replied or closed; due once replied or
-        past its deadline, and on time when replied by the deadline."""
+        past its deadline, and on time when replied by the deadline; its
+        citizen's rating of the fix, if any."""
+        if fix_rating is not None:
+            self.fix_rated += 1
+            self.fix_satisfied += fix_rating >= 2
         self.cases += 1
         self.rectified += state in ("replied", "closed")
         if replied_at is not None or now > due_at:
@@ -185,7 +207,7 @@ def unit_rates(
             (case.hall_id, case.department_id),
             UnitRates(hall=case.hall.name, department=dept),
         )
-        unit.count(case.state, case.replied_at, case.due_at, now)
+        unit.count(case.state, case.replied_at, case.due_at, now, case.fix_rating)
     return sorted(units.values(), key=lambda u: (u.hall, u.department))
 
 
@@ -256,3 +278,26 @@ def reveal_contact(
         client_address=client_address,
     )
     return decrypt_text(response.phone_encrypted)
+
+
+def state_counts(now: datetime | None = None) -> list[tuple[str, int, int]]:
+    """Every state with its number of cases and how many of them are overdue."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(
+            ComplaintCase.state,
+            func.count(ComplaintCase.id),
+            func.sum(
+                when(
+                    (
+                        ComplaintCase.state.in_(OPEN_STATES)
+                        & (ComplaintCase.due_at < now),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+        ).group_by(ComplaintCase.state)
+    ).all()
+    found = {state: (int(count), int(late or 0)) for state, count, late in rows}
+    return [(state, *found.get(state, (0, 0))) for state in CASE_STATES]

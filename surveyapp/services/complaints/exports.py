@@ -34,6 +34,9 @@ CASE_COLUMNS = [
     "rectification",
     "reply",
     "reply_channel",
+    "fix_rating",
+    "callback_at",
+    "callback_outcome",
 ]
 BATCH = 500
 
@@ -84,6 +87,9 @@ def _rows(query, tz: str):
             case.rectification,
             case.reply,
             case.reply_channel,
+            case.fix_rating,
+            local_iso(case.callback_at, tz),
+            case.callback_outcome,
         ]
 
 

@@ -22,6 +22,7 @@ from surveyapp.services.organisation.catalogue import ServiceChoice, service_ite
 from surveyapp.services.quality.verdicts import judge_on_submit, presence_errors
 from surveyapp.services.questionnaires.answers import Getter, clean_answers
 from surveyapp.services.questionnaires.versions import FormVersion, Place
+from surveyapp.services.responses.receipts import needs_receipt, receipt_hash_for
 
 _TICKET_SALT = "form-ticket"
 TICKET_MAX_AGE = 24 * 3600
@@ -211,6 +212,10 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         answers=answers,
         comment=comment,
     )
+    if needs_receipt(
+        response.overall, comment, current_app.config.get("CASE_MAX_OVERALL", 2)
+    ):
+        response.receipt_hash = receipt_hash_for(response.public_id)
     try:
         # The cheap quality verdict comes before the quota claim; it never raises.
         judge_on_submit(response, ctx)

@@ -1,0 +1,81 @@
+"""The citizen follows a complaint by its receipt code and rates the fix once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from surveyapp.downloads import no_store
+from surveyapp.extensions import csrf, limiter
+from surveyapp.public import bp
+from surveyapp.services.complaints.tracking import RatingRefused, rate_fix, track
+
+FIX_LEVELS = {3: _l("Satisfied"), 2: _l("Basically satisfied"), 1: _l("Not satisfied")}
+
+
+def _track_limit() -> str:
+    return current_app.config["RATELIMIT_TRACK"]
+
+
+def _local_day(value: datetime | None, end: bool = False) -> str:
+    """A stored time as the citizen's local date; a deadline (the end of its
+    day, exclusive) as the day it falls on."""
+    if value is None:
+        return ""
+    tz = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+    local = value.replace(tzinfo=UTC).astimezone(tz)
+    if end:
+        local -= timedelta(seconds=1)
+    return local.date().isoformat()
+
+
+def _page(template: str, **context) -> str:
+    return render_template(
+        template, local_day=_local_day, fix_levels=FIX_LEVELS, **context
+    )
+
+
+@bp.route("/track", methods=["GET"])
+@limiter.limit(_track_limit)
+@no_store
+def track_case():
+    code = (request.args.get("code") or "").strip()[:40]
+    if not code:
+        return _page("public/track.html", tracked=None, code="")
+    tracked = track(code)
+    if tracked is None:
+        return render_template("public/track_unknown.html", code=code), 404
+    return _page("public/track.html", tracked=tracked, code=tracked.code)
+
+
+# No session and no CSRF token for citizens: the receipt code in the form is
+# the secret that authorises the one rating, which another site cannot know.
+@bp.route("/track/rate", methods=["POST"])
+@csrf.exempt
+@limiter.limit(_track_limit)
+@no_store
+def track_rate():
+    code = (request.form.get("code") or "").strip()[:40]
+    rating = request.form.get("rating", type=int)
+    if track(code) is None:
+        return render_template("public/track_unknown.html", code=code), 404
+    try:
+        rate_fix(code, rating if rating is not None else 0)
+    except RatingRefused:
+        tracked = track(code)
+        message = (
+            _("Please choose one of the three answers.")
+            if tracked.may_rate
+            else _("This fix cannot be rated now, or it was rated already.")
+        )
+        return (
+            _page(
+                "public/track.html", tracked=tracked, code=tracked.code, error=message
+            ),
+            400 if tracked.may_rate else 409,
+        )
+    return redirect(url_for("public.track_case", code=code, rated=1), 303)

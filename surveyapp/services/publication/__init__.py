@@ -1,0 +1,1 @@
+"""The public record (issue 21): every hall's published figures."""
