@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from surveyapp.errors import ERROR_CODES
 from surveyapp.services.indices.runs import EXCLUSION_REASONS, LEVELS
 
 NUM = {"type": ["number", "null"]}
@@ -143,6 +144,11 @@ RESULT = {
         "rankable": {"type": "boolean"},
         "excluded_total": {"type": "integer"},
         "excluded": _excluded(),
+        "responses": {
+            "type": "integer",
+            "description": "the unit's responses that count (all but the rejected):"
+            " the office summary's 评价数 for the same period",
+        },
     },
     "patternProperties": {"^score_": NUM},
 }
@@ -200,7 +206,12 @@ def _error(text: str) -> dict:
     }
 
 
-ERRORS = {"400": _error("Bad parameters"), "401": _error("No valid bearer token")}
+# Finer codes than the status's word (surveyapp/errors.py).
+EXTRA_CODES = ("invalid_period", "csrf", "database_unavailable")
+ERRORS = {
+    "400": _error("Bad parameters (code invalid_period: the period's reason)"),
+    "401": _error("No valid bearer token"),
+}
 
 
 def openapi_document() -> dict:
@@ -313,7 +324,12 @@ def openapi_document() -> dict:
                             "type": "object",
                             "required": ["code", "message"],
                             "properties": {
-                                "code": {"type": "string"},
+                                "code": {
+                                    "type": "string",
+                                    "enum": sorted(
+                                        {*ERROR_CODES.values(), *EXTRA_CODES}
+                                    ),
+                                },
                                 "message": {"type": "string"},
                             },
                         }

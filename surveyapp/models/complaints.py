@@ -114,6 +114,11 @@ class ComplaintCase(db.Model):
     reply_channel: Mapped[str] = mapped_column(String(16), default="")
     replied_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Withdrawn while its response is rejected (services/complaints/withdrawal.py):
+    # it keeps its state and history, counts in no figure and leaves the lists;
+    # it comes back when the rejection is reversed.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str] = mapped_column(String(32), default="")
 
     complaint: Mapped[Complaint] = relationship(back_populates="case")
     hall: Mapped[Hall] = relationship()

@@ -98,6 +98,9 @@ class Response(db.Model):
     rotating_token_age_s: Mapped[float | None]
     transaction_code_hash: Mapped[str | None] = mapped_column(String(64))
     # --- end quality checks
+    # 一事一评: a second submission of the same visit replaces the answers; the
+    # earlier ones are kept here, oldest first (services/responses/revisions.py).
+    revisions: Mapped[list | None] = mapped_column(JSON)
 
     version: Mapped[QuestionnaireVersion] = relationship()
     hall: Mapped[Hall] = relationship()

@@ -23,11 +23,13 @@ from surveyapp.analysis.quality import (
 )
 from surveyapp.analysis.quality_signals import window_rate_per_hour
 from surveyapp.extensions import db
-from surveyapp.models import Hall, Response
+from surveyapp.models import Hall, Response, User
 from surveyapp.models.base import utcnow
 from surveyapp.models.quality import TransactionCode
+from surveyapp.services.complaints.withdrawal import follow_verdict
 from surveyapp.services.quality import presence
 from surveyapp.services.questionnaires.definitions import iter_questions
+from surveyapp.services.responses.counting import verdict_counts
 
 log = logging.getLogger(__name__)
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -161,8 +163,9 @@ def _set_verdict(
     return True
 
 
-def apply_verdict(response: Response, verdict: str) -> None:
-    """Change the effective verdict, keeping quota counts and metrics in step."""
+def apply_verdict(response: Response, verdict: str, user: User | None = None) -> None:
+    """Change the effective verdict, keeping quota counts, metrics and the
+    response's case (withdrawn while rejected) in step."""
     from surveyapp.observability import count_verdict
     from surveyapp.services.fieldwork.quotas import (
         claim_quota,
@@ -171,12 +174,14 @@ def apply_verdict(response: Response, verdict: str) -> None:
     )
 
     held, holds = counts_in_quota(response.verdict), counts_in_quota(verdict)
+    was_counted = verdict_counts(response.verdict)
     response.verdict = verdict
     if held and not holds:
         release_quota(response)
     elif holds and not held and response.quota_cell_id:
         if not claim_quota(response):
             response.over_quota = True
+    follow_verdict(response, was_counted, user)
     count_verdict(verdict)
 
 
