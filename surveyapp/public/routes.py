@@ -238,7 +238,8 @@ def submit(token: str):
                 "This questionnaire was updated. Please check your answers and submit again."
             ),
         )
-    page = redirect(url_for("public.thanks", key=stored.public_id), code=303)
+    again = {"again": 1} if stored.revised else {}
+    page = redirect(url_for("public.thanks", key=stored.public_id, **again), code=303)
     # Classification and the follow-up case come after the page is sent.
     record_after(page, stored)
     return page
@@ -262,7 +263,11 @@ def thanks(key: str):
     response = find_by_key(key) if len(key) <= 36 else None
     if response is None:
         return _invalid_code()
-    return render_template("public/thanks.html", response=response)
+    return render_template(
+        "public/thanks.html",
+        response=response,
+        rated_again=request.args.get("again") == "1",
+    )
 
 
 @bp.route("/q/<int:version_id>/form.css")

@@ -16,11 +16,13 @@ from sqlalchemy.orm import selectinload
 
 from surveyapp.analysis.quality import (
     REASON_TEXT,
+    OneCheck,
     OpeningHours,
     QualitySettings,
     assess,
     assess_one,
 )
+from surveyapp.analysis.quality_live import duplicates_of_last, lookback_s, sharing_rows
 from surveyapp.analysis.quality_signals import window_rate_per_hour
 from surveyapp.extensions import db
 from surveyapp.models import Hall, Response, User
@@ -142,10 +144,73 @@ def judge_on_submit(response: Response, ctx) -> None:
             grid_row(ctx.version.definition, response.answers or {}),
             settings_from_config(),
         )
+        live = live_duplicates(response)
     except Exception:  # the citizen's answer matters more than its verdict
         log.exception("quality check failed; response stored unjudged")
         return
-    _set_verdict(response, check.verdict, check.reasons, check.quality_score)
+    verdict = max(check.verdict, live.verdict, key=_RANK.get)
+    reasons = [*check.reasons, *live.reasons]
+    _set_verdict(response, verdict, reasons, check.quality_score * live.quality_score)
+
+
+_RANK = {"ok": 0, "flagged": 1, "rejected": 2}
+# The most earlier rows of one window the live duplicate check reads.
+LIVE_ROWS = 5000
+
+
+def live_duplicates(response: Response) -> OneCheck:
+    """Stuffing caught in the submitting request: the same device, phone or
+    address+browser on the same window (analysis/quality_live.py, the rescore's
+    rule). One indexed, time-bounded range of the window's rows
+    (ix_responses_window_submitted), compared by salted hash in memory; an
+    interviewer's tablet is no one's device."""
+    if response.mode != "qr" or response.window_id is None:
+        return OneCheck("ok")
+    settings = settings_from_config()
+    now = response.submitted_at
+    rows = db.session.execute(
+        select(
+            Response.submitted_at,
+            Response.device_hash,
+            Response.ip_hash,
+            Response.ua_family,
+            Response.phone_hash,
+        )
+        .where(
+            Response.window_id == response.window_id,
+            Response.submitted_at >= now - timedelta(seconds=lookback_s(settings)),
+            Response.submitted_at <= now,
+            Response.mode == "qr",
+        )
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(LIVE_ROWS)
+    ).all()
+    if not rows:
+        return OneCheck("ok")
+
+    def keys(at, device, ip, family, phone) -> dict:
+        return {
+            "window_id": response.window_id,
+            "submitted_at": at,
+            "device_hash": device,
+            "ip_ua_hash": f"{ip}|{family}" if ip else None,
+            "phone_hash": phone,
+        }
+
+    current = keys(
+        now,
+        response.device_hash,
+        response.ip_hash,
+        response.ua_family,
+        response.phone_hash,
+    )
+    earlier = sharing_rows(
+        pd.DataFrame([keys(*row) for row in reversed(rows)]), current
+    )
+    if earlier.empty:
+        return OneCheck("ok")
+    frame = pd.concat([earlier, pd.DataFrame([current])], ignore_index=True)
+    return duplicates_of_last(frame, settings)
 
 
 def _set_verdict(

@@ -22,6 +22,7 @@ from surveyapp.services.organisation.catalogue import ServiceChoice, service_ite
 from surveyapp.services.quality.verdicts import judge_on_submit, presence_errors
 from surveyapp.services.questionnaires.answers import Getter, clean_answers
 from surveyapp.services.questionnaires.versions import FormVersion, Place
+from surveyapp.services.responses.revisions import revise, same_visit
 
 _TICKET_SALT = "form-ticket"
 TICKET_MAX_AGE = 24 * 3600
@@ -211,6 +212,13 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         answers=answers,
         comment=comment,
     )
+    # 一事一评: the same browser's second submission for this window's visit
+    # updates that rating (services/responses/revisions.py).
+    earlier = same_visit(response, now)
+    if earlier is not None:
+        revise(earlier, response, now)
+        db.session.commit()
+        return Stored.of(earlier, created=False, revised=True)
     try:
         # The cheap quality verdict comes before the quota claim; it never raises.
         judge_on_submit(response, ctx)
@@ -261,15 +269,18 @@ class Stored:
     has_comment: bool
     over_quota: bool
     created: bool
+    # 一事一评: this submission updated the visit's earlier rating.
+    revised: bool = False
 
     @classmethod
-    def of(cls, response: Response, created: bool) -> Stored:
+    def of(cls, response: Response, created: bool, revised: bool = False) -> Stored:
         return cls(
             response.id,
             response.public_id,
             bool(response.comment),
             bool(response.over_quota),
             created,
+            revised,
         )
 
 
