@@ -11,7 +11,11 @@ INT = {"type": ["integer", "null"]}
 # A year, quarter, month or explicit date range, as `flask indices run` takes.
 PERIOD_SCHEMA = {
     "type": "string",
-    "pattern": r"^(\d{4}(-Q[1-4]|-\d{2})?|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2})$",
+    # Years 2000-2100 (analysis/periods.py); a day that does not exist or a
+    # range that ends before it starts is a 400 with code invalid_period.
+    "pattern": r"^((20\d\d|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?"
+    r"|(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\.\."
+    r"(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))$",
     "examples": ["2026-Q3", "2026-07", "2026", "2026-07-01..2026-07-15"],
 }
 

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from surveyapp.analysis.periods import Period
 from surveyapp.analysis.quality import (
     REASON_TEXT,
     OneCheck,
@@ -269,13 +270,8 @@ def _tz() -> ZoneInfo:
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """Local dates start..end (inclusive) as naive-UTC [from, to)."""
-    tz = _tz()
-
-    def utc(day: date) -> datetime:
-        local = datetime.combine(day, time(0), tzinfo=tz)
-        return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-    return utc(start), utc(end + timedelta(days=1))
+    tz = current_app.config.get("TIMEZONE", "Asia/Shanghai")
+    return Period(f"{start}..{end}", start, end).utc_bounds(tz)
 
 
 def opening_hours_of(hall: Hall) -> OpeningHours:
