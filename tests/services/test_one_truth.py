@@ -220,3 +220,16 @@ def test_closing_deletes_the_phone(db, submit, officer):
         select(AuditLog).where(AuditLog.action == "complaints.delete_phone")
     )
     assert entry.target == f"case:{case.id}" and entry.user_id == officer.id
+
+
+def test_withdrawn_case_page_says_so_in_chinese(case, client, login, officer):
+    decision = review.decide(case.complaint.response, officer, "reject")
+    login()
+    page = client.get(
+        f"/office/cases/{case.id}", headers={"Accept-Language": "zh-CN"}
+    ).get_data(as_text=True)
+    assert "已撤销：该评价已被剔除" in page and "withdrawn: response" not in page
+    assert 'name="to_state"' not in page  # a withdrawn case takes no step
+    review.reverse(decision, officer)
+    page = client.get(f"/office/cases/{case.id}").get_data(as_text=True)
+    assert 'name="to_state"' in page
