@@ -199,6 +199,10 @@ class Config:
     # A flagged response holds its quota place while it waits for review (a
     # reviewer's rejection frees it); 0: it takes a place only once accepted.
     QUOTA_COUNT_FLAGGED = os.environ.get("QUOTA_COUNT_FLAGGED", "1") != "0"
+    # 一事一评: the same browser's second submission for a window within this
+    # many seconds updates its first rating (0: off). A return after the
+    # QUALITY_RETURN_VISIT_GAP_S (2 h) is a second errand, rated anew.
+    ONE_VISIT_WINDOW_S = _env_int("ONE_VISIT_WINDOW_S", 2 * 3600)
     # --- end quality checks
 
     # --- Complaints (issue 6; README "Complaints") ---------------------------------
@@ -261,6 +265,9 @@ class TestingConfig(Config):
     # Test clients submit in milliseconds, which the speed floor rejects by
     # design; the quality tests switch it on.
     QUALITY_ON_SUBMIT = False
+    # Test clients rate one window many times from one cookie; the 一事一评
+    # tests switch it on.
+    ONE_VISIT_WINDOW_S = 0
     PUBLIC_BASE_URL = "http://surveys.example.test"
     # Complaints: no model unless a test activates one.
     COMPLAINTS_MODEL_PATH = ""

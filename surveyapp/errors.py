@@ -29,6 +29,26 @@ def _messages() -> dict[int, str]:
     }
 
 
+# The one vocabulary of error codes under /api: a word per HTTP status, and a
+# few finer words where a client can act on them (invalid_period, csrf,
+# database_unavailable). docs/api.md lists them.
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+def error_code(status: int) -> str:
+    return ERROR_CODES.get(status, "bad_request" if status < 500 else "server_error")
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -36,7 +56,7 @@ def wants_json() -> bool:
 def error_response(status: int, message: str | None = None, code: str | None = None):
     message = message or _messages().get(status, _messages()[500])
     if wants_json():
-        body = {"error": {"code": code or str(status), "message": message}}
+        body = {"error": {"code": code or error_code(status), "message": message}}
         return jsonify(body), status
     return render_template("errors/error.html", status=status, message=message), status
 

@@ -111,3 +111,29 @@ def test_api_token_printed_once_and_hashed(runner, demo):
     token = result.output.strip()
     stored = demo.session.scalar(select(ApiToken))
     assert stored.name == "scoring" and stored.token_hash != token and len(token) > 30
+
+
+def test_publishing_a_period_that_has_not_ended_warns(runner, demo, client, login):
+    from surveyapp.services.admin.demo import seed_responses
+    from surveyapp.services.indices.runs import compute_run
+
+    seed_responses(300)
+    # demo_period() ends today: the period is still going on.
+    result = runner.invoke(
+        args=[
+            "indices",
+            "run",
+            "--period",
+            demo_period(),
+            "--level",
+            "hall",
+            "--publish",
+        ]
+    )
+    assert result.exit_code == 0 and "has not ended" in result.output
+    draft = compute_run(demo_period(), "hall")
+    login("boss", "admin")
+    page = client.post(f"/office/indices/{draft.id}/publish", follow_redirects=True)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "has not ended" in text or "尚未结束" in text

@@ -4,16 +4,16 @@ A response's receipt hash (a bad rating or a complaint gets a receipt code the
 citizen follows at /track), the case's fix rating and call-back record, and a
 department's contact e-mail for the daily case digest (issue 21).
 
-Revision ID: 0011_public_loop
-Revises: 0010_index_bands
+Revision ID: 0012_public_loop
+Revises: 0011_session_version
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0011_public_loop"
-down_revision = "0010_index_bands"
+revision = "0012_public_loop"
+down_revision = "0011_session_version"
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from surveyapp.errors import ERROR_CODES
 from surveyapp.services.indices.runs import EXCLUSION_REASONS, LEVELS
 
 NUM = {"type": ["number", "null"]}
@@ -10,7 +11,11 @@ INT = {"type": ["integer", "null"]}
 # A year, quarter, month or explicit date range, as `flask indices run` takes.
 PERIOD_SCHEMA = {
     "type": "string",
-    "pattern": r"^(\d{4}(-Q[1-4]|-\d{2})?|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2})$",
+    # Years 2000-2100 (analysis/periods.py); a day that does not exist or a
+    # range that ends before it starts is a 400 with code invalid_period.
+    "pattern": r"^((20\d\d|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?"
+    r"|(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\.\."
+    r"(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))$",
     "examples": ["2026-Q3", "2026-07", "2026", "2026-07-01..2026-07-15"],
 }
 
@@ -143,6 +148,11 @@ RESULT = {
         "rankable": {"type": "boolean"},
         "excluded_total": {"type": "integer"},
         "excluded": _excluded(),
+        "responses": {
+            "type": "integer",
+            "description": "the unit's responses that count (all but the rejected):"
+            " the office summary's 评价数 for the same period",
+        },
     },
     "patternProperties": {"^score_": NUM},
 }
@@ -200,7 +210,12 @@ def _error(text: str) -> dict:
     }
 
 
-ERRORS = {"400": _error("Bad parameters"), "401": _error("No valid bearer token")}
+# Finer codes than the status's word (surveyapp/errors.py).
+EXTRA_CODES = ("invalid_period", "csrf", "database_unavailable")
+ERRORS = {
+    "400": _error("Bad parameters (code invalid_period: the period's reason)"),
+    "401": _error("No valid bearer token"),
+}
 
 
 def openapi_document() -> dict:
@@ -313,7 +328,12 @@ def openapi_document() -> dict:
                             "type": "object",
                             "required": ["code", "message"],
                             "properties": {
-                                "code": {"type": "string"},
+                                "code": {
+                                    "type": "string",
+                                    "enum": sorted(
+                                        {*ERROR_CODES.values(), *EXTRA_CODES}
+                                    ),
+                                },
                                 "message": {"type": "string"},
                             },
                         }

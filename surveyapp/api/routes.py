@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, jsonify, request, url_for
 from sqlalchemy import select
 
+from surveyapp.analysis.periods import PeriodError, parse_period
 from surveyapp.api import bp
 from surveyapp.api.auth import require_token
 from surveyapp.api.openapi import openapi_document
@@ -13,7 +14,11 @@ from surveyapp.errors import error_response
 from surveyapp.extensions import db
 from surveyapp.models import RUN_STATUSES, IndexResult, IndexRun
 from surveyapp.numbers import whole_number
-from surveyapp.services.indices.exports import result_row, run_summary
+from surveyapp.services.indices.exports import (
+    counted_responses,
+    result_row,
+    run_summary,
+)
 from surveyapp.services.indices.runs import LEVELS, RUN_STATUSES_VISIBLE
 from surveyapp.services.paging import page_of
 
@@ -71,6 +76,17 @@ def _paginated(query, page: int, per_page: int, endpoint: str, render, **args):
     )
 
 
+def _period_label(text: str) -> str:
+    """The period's canonical label (2026-q3 -> 2026-Q3); a text that names no
+    period is a 400 with the reason, code invalid_period."""
+    try:
+        return parse_period(text).label
+    except PeriodError as exc:
+        response, status = error_response(400, str(exc), "invalid_period")
+        response.status_code = status
+        abort(response)
+
+
 def detailed_row(run: IndexRun, result: IndexResult) -> dict:
     row = result_row(run, result)
     row.update(
@@ -83,6 +99,7 @@ def detailed_row(run: IndexRun, result: IndexResult) -> dict:
         driver_intervals=result.driver_intervals,
         vs_overall=result.vs_overall,
         excluded=result.excluded,
+        responses=counted_responses(result),
     )
     return row
 
@@ -95,6 +112,7 @@ def index_runs():
     }
     query = select(IndexRun).order_by(IndexRun.id.desc())
     if "period" in args:
+        args["period"] = _period_label(args["period"])
         query = query.where(IndexRun.period == args["period"])
     if "level" in args:
         query = query.where(IndexRun.level == args["level"])
@@ -120,6 +138,7 @@ def indices():
     period, level = request.args.get("period"), request.args.get("level")
     if not period or level not in LEVELS:
         abort(400, f"period and level (one of {', '.join(LEVELS)}) are required")
+    period = _period_label(period)
     page, per_page = _page_args()
     status = request.args.get("status", "published")
     if status not in RUN_STATUSES_VISIBLE:

@@ -73,6 +73,8 @@ def run_command(
             publish_run(run)
     except IndexRunError as exc:
         raise _fail(exc) from None
+    if publish:
+        _warn_if_not_ended(run)
     ranked = sum(1 for r in run.results if r.rankable)
     bands = {b: sum(1 for r in run.results if r.band == b) for b in BANDS}
     click.echo(
@@ -147,6 +149,18 @@ def publish_command(run_id: int):
     except IndexRunError as exc:
         raise _fail(exc) from None
     click.echo(f"run {run.id} published")
+    _warn_if_not_ended(run)
+
+
+def _warn_if_not_ended(run) -> None:
+    from surveyapp.services.indices.runs import period_not_ended
+
+    if period_not_ended(run):
+        click.echo(
+            f"warning: the period {run.period} has not ended yet; responses that come"
+            " in later are not in this published run (supersede it after the end)",
+            err=True,
+        )
 
 
 @indices_cli.command("supersede")

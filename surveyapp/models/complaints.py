@@ -127,6 +127,11 @@ class ComplaintCase(db.Model):
         String(16), default="", server_default=""
     )
     callback_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Withdrawn while its response is rejected (services/complaints/withdrawal.py):
+    # it keeps its state and history, counts in no figure and leaves the lists;
+    # it comes back when the rejection is reversed.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str] = mapped_column(String(32), default="")
 
     complaint: Mapped[Complaint] = relationship(back_populates="case")
     hall: Mapped[Hall] = relationship()

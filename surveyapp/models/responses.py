@@ -101,6 +101,9 @@ class Response(db.Model):
     # complaint; the code itself is never stored (services/responses/receipts.py).
     receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # --- end quality checks
+    # 一事一评: a second submission of the same visit replaces the answers; the
+    # earlier ones are kept here, oldest first (services/responses/revisions.py).
+    revisions: Mapped[list | None] = mapped_column(JSON)
 
     version: Mapped[QuestionnaireVersion] = relationship()
     hall: Mapped[Hall] = relationship()

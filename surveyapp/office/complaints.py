@@ -24,7 +24,7 @@ from surveyapp.services.complaints.active_model import active_source, category_l
 from surveyapp.services.complaints.exports import export_cases
 from surveyapp.services.complaints.inbox import (
     InboxFilter,
-    IndexRunError,
+    PeriodError,
     inbox,
     topics,
     trend_svg_points,
@@ -91,10 +91,11 @@ def complaints():
         min_confidence=_confidence("min_conf"),
         max_confidence=_confidence("max_conf"),
         routing=args.get("state") if args.get("state") in ROUTING_STATES else None,
+        rejected=args.get("rejected") == "1",
     )
     try:
         rows, total = inbox(filters)
-    except IndexRunError as exc:
+    except PeriodError as exc:
         flash(_("Period not understood: %(error)s", error=str(exc)), "error")
         return redirect(url_for("office.complaints"), 303)
     return render_template(
@@ -142,7 +143,7 @@ def complaint_topics():
     period = (request.args.get("period") or "").strip() or None
     try:
         result = topics(hall_id, period)
-    except IndexRunError as exc:
+    except PeriodError as exc:
         flash(_("Period not understood: %(error)s", error=str(exc)), "error")
         return redirect(url_for("office.complaint_topics"), 303)
     return render_template(
@@ -232,6 +233,7 @@ def case_transition(case_id: int):
             note=form.get("note", "")[:2000],
             reply=form.get("reply", "")[:2000],
             assignee=form.get("assignee", ""),
+            client_address=request.remote_addr,
         )
     except case_service.UnstorableText:
         db.session.rollback()

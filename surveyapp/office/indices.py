@@ -23,6 +23,7 @@ from surveyapp.services.indices.runs import (
     get_run,
     list_runs,
     pairwise_matrix,
+    period_not_ended,
     publish_run,
     supersede_run,
 )
@@ -149,8 +150,18 @@ def index_run_export(run_id: int, fmt: str):
 @admin_required
 def index_run_publish(run_id: int):
     try:
-        publish_run(_run_or_404(run_id), current_user)
+        run = publish_run(_run_or_404(run_id), current_user)
         flash(_("The run is published and will not change."), "success")
+        if period_not_ended(run):
+            flash(
+                _(
+                    "Warning: the period %(period)s has not ended yet. Responses that"
+                    " come in later are not in this published run; publish a"
+                    " correction (supersede) after the period ends.",
+                    period=run.period,
+                ),
+                "error",
+            )
     except IndexRunError as exc:
         flash(str(exc), "error")
     return redirect(url_for("office.index_run", run_id=run_id))

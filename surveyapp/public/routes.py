@@ -239,7 +239,8 @@ def submit(token: str):
                 "This questionnaire was updated. Please check your answers and submit again."
             ),
         )
-    page = redirect(url_for("public.thanks", key=stored.public_id), code=303)
+    again = {"again": 1} if stored.revised else {}
+    page = redirect(url_for("public.thanks", key=stored.public_id, **again), code=303)
     # Classification and the follow-up case come after the page is sent.
     record_after(page, stored)
     return page
@@ -270,6 +271,7 @@ def thanks(key: str):
         response=response,
         receipt=receipt,
         track_url=url_for("public.track_case", _external=True),
+        rated_again=request.args.get("again") == "1",
     )
 
 

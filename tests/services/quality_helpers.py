@@ -61,6 +61,11 @@ def post_answers(
     return client.post(path, data=data, headers={"User-Agent": ua})
 
 
+def new_browser(client) -> None:
+    """Forget the device cookie: the next post comes from another phone."""
+    client.delete_cookie("sa_device")
+
+
 def hall(code: str = HALL) -> Hall:
     return db.session.scalar(select(Hall).where(Hall.code == code))
 

@@ -27,6 +27,7 @@ from surveyapp.services.quality.verdicts import (
 from surveyapp.services.questionnaires.default import DRIVER_KEYS
 from tests.services.quality_helpers import (
     hall,
+    new_browser,
     post_answers,
     responses,
     varied_answers,
@@ -131,6 +132,7 @@ def test_fresh_rotating_code_is_ok_and_stale_one_flagged(
     fresh = issue_rotating_token(window_id)
     stale = issue_rotating_token(window_id, now=utcnow() - timedelta(minutes=30))
     assert post_answers(client, path, query=f"?rt={fresh}").status_code == 303
+    new_browser(client)  # one device twice is a duplicate (test_live_stuffing.py)
     assert post_answers(client, path, query=f"?rt={stale}").status_code == 303
     first, second = responses()
     assert first.verdict == "ok" and first.rotating_token_age_s < 300
@@ -162,6 +164,7 @@ def test_transaction_code_rates_once(judged, app, client, survey_path, db, monke
     assert (
         post_answers(client, survey_path(), transaction_code="a1001").status_code == 303
     )
+    new_browser(client)
     assert (
         post_answers(client, survey_path(), transaction_code="A1001").status_code == 303
     )

@@ -33,7 +33,11 @@ def test_a_ticket_is_the_librarys_own_signed_token(app):
         other = URLSafeTimedSerializer("another secret", salt="form-ticket")
         with pytest.raises(BadSignature):
             other.loads(token)
-        for bad in (other.dumps(payload), token[:-2] + "xx", "", None):
+        body, signature = token.rsplit(".", 1)
+        # The signature's first character (its last ones may carry padding
+        # bits that decoding ignores).
+        forged = f"{body}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+        for bad in (other.dumps(payload), forged, "", None):
             with pytest.raises(InvalidTicket):
                 read_ticket(bad)
 

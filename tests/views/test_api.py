@@ -126,5 +126,15 @@ def test_indices_of_the_published_run(client, token, runs):
     rest = _get(client, body["links"]["next"], token).get_json()
     assert len(rest["items"]) == 3
     assert _get(client, "/api/v1/indices?level=hall", token).status_code == 400
-    none = _get(client, "/api/v1/indices?period=1999&level=hall", token)
+    none = _get(client, "/api/v1/indices?period=2099&level=hall", token)
     assert none.status_code == 404
+    assert none.get_json()["error"]["code"] == "not_found"
+    # A text that names no period is the client's error, with the reason.
+    for bad, reason in (("Q4 2026", "not understood"), ("2026-13", "month 13")):
+        wrong = _get(client, f"/api/v1/indices?period={bad}&level=hall", token)
+        assert wrong.status_code == 400, bad
+        error = wrong.get_json()["error"]
+        assert error["code"] == "invalid_period" and reason in error["message"]
+    listed = _get(client, "/api/v1/index-runs?period=Q4%202026", token)
+    assert listed.status_code == 400
+    assert listed.get_json()["error"]["code"] == "invalid_period"

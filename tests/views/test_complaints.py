@@ -218,3 +218,24 @@ def test_first_page_has_figures_and_reminders(client, login, stored, db):
     db.session.commit()
     html = client.get("/office/").get_data(as_text=True)
     assert 'id="reminders"' in html and f"/office/cases/{stored.id}" in html
+
+
+def test_note_typed_with_the_reply_is_kept_on_the_case_page(client, login, stored, db):
+    login()
+    move = f"/office/cases/{stored.id}/move"
+    client.post(move, data={"to_state": "assigned", "assignee": "李"})
+    client.post(
+        move,
+        data={"to_state": "replied", "reply": "已统一材料清单", "note": "已电话核实"},
+    )
+    page = client.get(f"/office/cases/{stored.id}").get_data(as_text=True)
+    assert "已电话核实" in page and "已统一材料清单" in page
+    client.post(move, data={"to_state": "closed"})
+    db.session.refresh(stored)
+    assert stored.state == "closed"
+    assert stored.complaint.response.phone_encrypted is None
+    page = client.get(f"/office/cases/{stored.id}").get_data(as_text=True)
+    assert "13800138000" not in page
+    assert (
+        "complaints.delete_phone" in db.session.scalars(select(AuditLog.action)).all()
+    )

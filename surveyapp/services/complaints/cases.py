@@ -24,6 +24,7 @@ from surveyapp.models.users import ROLE_ADMIN, ROLE_ANALYST
 from surveyapp.security import decrypt_text
 from surveyapp.services.admin.users import audit
 from surveyapp.services.complaints.workdays import add_working_days
+from surveyapp.services.responses.counting import case_counts
 from surveyapp.tables.cells import has_unstorable
 
 # Allowed moves. A citizen may appeal a reply or a closed case; an appeal goes
@@ -94,8 +95,13 @@ def transition(
     reply: str = "",
     assignee: str = "",
     now: datetime | None = None,
+    client_address: str | None = None,
 ) -> ComplaintCase:
-    """Move a case; a reply needs its text (sent by phone when the citizen left one)."""
+    """Move a case; a reply needs its text (sent by phone when the citizen left one).
+    A note typed with the reply is kept in the step's history beside it. Closing
+    deletes the citizen's call-back phone (audited), as the consent promised."""
+    if case.withdrawn_at is not None:
+        raise CaseError("a withdrawn case cannot move")
     if to_state not in TRANSITIONS.get(case.state, ()):
         raise CaseError(f"a case cannot go from {case.state} to {to_state}")
     now = now or utcnow()
@@ -116,6 +122,7 @@ def transition(
         case.rectification = note
     if to_state == "closed":
         case.closed_at = now
+        forget_phone(case, user, client_address)
     if to_state == "appealed":
         case.closed_at = None
     case.events.append(
@@ -123,7 +130,7 @@ def transition(
             from_state=case.state,
             to_state=to_state,
             user_id=user.id if user is not None else None,
-            note=reply if to_state == "replied" else note,
+            note="\n\n".join(t for t in (note, reply) if t),
             created_at=now,
         )
     )
@@ -132,12 +139,36 @@ def transition(
     return case
 
 
+def forget_phone(
+    case: ComplaintCase, user: User | None, client_address: str | None = None
+) -> bool:
+    """Delete the citizen's call-back phone once the case is handled (closed);
+    the salted hash stays for the duplicate checks until the retention purge.
+    Audited; no commit. Returns whether there was one."""
+    response = case.complaint.response
+    if not response.phone_encrypted:
+        return False
+    response.phone_encrypted = None
+    audit(
+        user,
+        "complaints.delete_phone",
+        target=f"case:{case.id}",
+        detail={"response": response.id},
+        client_address=client_address,
+        commit=False,
+    )
+    return True
+
+
 def _overdue(state: str, due_at: datetime, now: datetime) -> bool:
     return state in OPEN_STATES and now > due_at
 
 
 def is_overdue(case: ComplaintCase, now: datetime | None = None) -> bool:
-    """Not yet answered and past its deadline (an appeal is owed an answer too)."""
+    """Not yet answered and past its deadline (an appeal is owed an answer too);
+    a withdrawn case is owed nothing."""
+    if case.withdrawn_at is not None:
+        return False
     return _overdue(case.state, case.due_at, now or utcnow())
 
 
@@ -198,10 +229,13 @@ def unit_rates(
     cases: Iterable[ComplaintCase], now: datetime | None = None
 ) -> list[UnitRates]:
     """Per hall and department: rectification rate (replied or closed, of all
-    cases) and on-time rate (replied by the deadline, of cases replied or due)."""
+    cases) and on-time rate (replied by the deadline, of cases replied or due).
+    Withdrawn cases count in neither."""
     now = now or utcnow()
     units: dict[tuple, UnitRates] = {}
     for case in cases:
+        if case.withdrawn_at is not None:
+            continue
         dept = case.department.name if case.department else ""
         unit = units.setdefault(
             (case.hall_id, case.department_id),
@@ -212,9 +246,15 @@ def unit_rates(
 
 
 def list_cases(
-    state: str | None = None, hall_id: int | None = None, overdue: bool = False
+    state: str | None = None,
+    hall_id: int | None = None,
+    overdue: bool = False,
+    *,
+    withdrawn: bool = False,
 ) -> list[ComplaintCase]:
+    """The cases that count (or, with `withdrawn`, only the withdrawn ones)."""
     query = select(ComplaintCase).order_by(ComplaintCase.due_at)
+    query = query.where(~case_counts() if withdrawn else case_counts())
     if state:
         query = query.where(ComplaintCase.state == state)
     if hall_id:

@@ -13,6 +13,7 @@ from surveyapp.models import Response
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import Complaint, ComplaintCase
 from surveyapp.services.complaints.cases import OPEN_STATES, is_overdue
+from surveyapp.services.responses.counting import case_counts
 from surveyapp.tables.times import local_iso
 from surveyapp.tables.writer import Sheet, check_format, table_file
 
@@ -52,6 +53,7 @@ def _query(state: str | None, hall_id: int | None, overdue: bool):
             .joinedload(Response.window),
         )
         .order_by(ComplaintCase.opened_at, ComplaintCase.id)
+        .where(case_counts())
     )
     if state:
         query = query.where(ComplaintCase.state == state)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from surveyapp.analysis.periods import PeriodError, parse_period
 from surveyapp.analysis.text import top_keywords
 from surveyapp.extensions import db
 from surveyapp.models import Response
 from surveyapp.models.complaints import Complaint
-from surveyapp.services.indices.inputs import IndexRunError, parse_period
+from surveyapp.services.responses.counting import response_counts
 
 
 @dataclass
@@ -25,6 +26,9 @@ class InboxFilter:
     min_confidence: float | None = None
     max_confidence: float | None = None
     routing: str | None = None
+    # The complaints of rejected responses (no case, in no figure): shown
+    # only when asked for, marked.
+    rejected: bool = False
 
 
 def _tz() -> ZoneInfo:
@@ -32,14 +36,10 @@ def _tz() -> ZoneInfo:
 
 
 def period_bounds(text: str) -> tuple[datetime, datetime]:
-    """A period (2026-07, 2026-Q3, ...) as naive-UTC [start, end)."""
-    period = parse_period(text)
-    tz, utc = _tz(), ZoneInfo("UTC")
-    start = datetime.combine(period.start, time(0), tzinfo=tz)
-    end = datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=tz)
-    return (
-        start.astimezone(utc).replace(tzinfo=None),
-        end.astimezone(utc).replace(tzinfo=None),
+    """A period (2026-07, 2026-Q3, ...) as naive-UTC [start, end); raises
+    PeriodError for a text that names none."""
+    return parse_period(text).utc_bounds(
+        current_app.config.get("TIMEZONE", "Asia/Shanghai")
     )
 
 
@@ -50,8 +50,11 @@ def _effective_category():
 def inbox(filters: InboxFilter, limit: int = 200) -> tuple[list[Complaint], int]:
     """Complaints matching the filters, newest first, and how many match in all.
 
-    Raises ValueError (IndexRunError) for a period that is not understood."""
-    query = select(Complaint)
+    Only the complaints of responses that count, unless `filters.rejected`
+    asks for the rejected ones. Raises PeriodError (a ValueError) for a
+    period that is not understood."""
+    query = select(Complaint).join(Response, Response.id == Complaint.response_id)
+    query = query.where(~response_counts() if filters.rejected else response_counts())
     if filters.category:
         query = query.where(_effective_category() == filters.category)
     if filters.hall_id:
@@ -81,7 +84,7 @@ def _rows(hall_id: int | None, period: str | None) -> list[tuple[str, str, str]]
     query = (
         select(Complaint.submitted_at, _effective_category(), Response.comment)
         .join(Response, Response.id == Complaint.response_id)
-        .where(_effective_category().is_not(None))
+        .where(_effective_category().is_not(None), response_counts())
     )
     if hall_id:
         query = query.where(Complaint.hall_id == hall_id)
@@ -134,4 +137,4 @@ def trend_svg_points(
     }
 
 
-__all__ = ["IndexRunError", "InboxFilter", "inbox", "period_bounds", "topics"]
+__all__ = ["InboxFilter", "PeriodError", "inbox", "period_bounds", "topics"]

@@ -35,6 +35,7 @@ from surveyapp.services.complaints.active_model import (
     preload,
 )
 from surveyapp.services.complaints.cases import case_values, follow_routing
+from surveyapp.services.responses.counting import response_counts
 
 __all__ = [
     "ComplaintError",
@@ -45,6 +46,7 @@ __all__ = [
     "department_for",
     "preload",  # the app factory's hook (surveyapp/__init__.py) imports it here
     "record_after",
+    "record_for",
     "record_new",
     "waiting_since",
     "work_once",
@@ -53,7 +55,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 Classifier = tuple[TrainedModel, ModelSource]
 
-# Stored comments without a complaint, with what routing needs of them.
+# Stored comments of the responses that count (a rejected one opens nothing)
+# without a complaint, with what routing needs of them.
 _NEW_COMMENTS = (
     select(
         Response.id,
@@ -68,6 +71,7 @@ _NEW_COMMENTS = (
     .outerjoin(ServiceItem, ServiceItem.id == Response.service_item_id)
     .where(
         Response.comment != "",
+        response_counts(),
         ~exists().where(Complaint.response_id == Response.id),
     )
 )
@@ -167,7 +171,19 @@ def record_new(
             return done
 
 
-def _store_new(rows: Sequence, classify_with: Classifier | None) -> None:
+def record_for(response_id: int) -> bool:
+    """The complaint (and case) of one response that counts now, after its
+    rejection was reversed; left `pending` for the worker to classify. In the
+    caller's transaction (no commit). Returns whether one was recorded."""
+    rows = db.session.execute(_NEW_COMMENTS.where(Response.id == response_id)).all()
+    if rows:
+        _store_new(rows, None, commit=False)
+    return bool(rows)
+
+
+def _store_new(
+    rows: Sequence, classify_with: Classifier | None, *, commit: bool = True
+) -> None:
     complaints = [
         {
             "response_id": row.id,
@@ -211,7 +227,8 @@ def _store_new(rows: Sequence, classify_with: Classifier | None) -> None:
                 for case_id, case in zip(case_ids, cases, strict=True)
             ],
         )
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def classify_pending(
@@ -288,6 +305,7 @@ def waiting_since(
         select(func.count(), func.min(Response.submitted_at)).where(
             Response.submitted_at >= since,
             Response.comment != "",
+            response_counts(),
             ~exists().where(Complaint.response_id == Response.id),
         )
     ).one()

@@ -51,6 +51,14 @@ def _driver_columns(run: IndexRun) -> list[tuple[str, str]]:
     return [(f"score_{k}{part}", f"{k}{part}") for k in keys for part in DRIVER_PARTS]
 
 
+def counted_responses(result: IndexResult) -> int:
+    """The unit's responses that count (services/responses/counting.py): the
+    ones the index used plus those it left out for its own reasons (flagged,
+    missing drivers), not the rejected. The office's summary shows the same."""
+    rejected = int((result.excluded or {}).get("rejected", 0))
+    return int(result.n) + int(result.excluded_total or 0) - rejected
+
+
 def result_row(run: IndexRun, result: IndexResult) -> dict:
     vs = result.vs_overall or {}
     row = {

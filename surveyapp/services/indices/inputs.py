@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
+from surveyapp.analysis import periods
 from surveyapp.analysis.index import TOTAL
-from surveyapp.analysis.periods import FIRST_YEAR, LAST_YEAR
+from surveyapp.analysis.periods import Period, PeriodError
 from surveyapp.extensions import db
 from surveyapp.models import (
     Department,
@@ -29,6 +27,7 @@ from surveyapp.models import (
 from surveyapp.services.questionnaires.default import DRIVERS
 from surveyapp.services.questionnaires.definitions import driver_values
 from surveyapp.services.questionnaires.drivers import version_definitions, versions_note
+from surveyapp.services.responses.counting import verdict_counts
 
 LEVELS = ("hall", "department", "window", "service_item", "region")
 DRIVER_KEYS = [key for key, _zh, _en in DRIVERS]
@@ -40,78 +39,20 @@ class IndexRunError(ValueError):
     """A run that cannot be computed, published or superseded as asked."""
 
 
-@dataclass(frozen=True)
-class Period:
-    label: str
-    start: date  # first local day
-    end: date  # last local day, inclusive
-
-    def utc_bounds(self, tz: str) -> tuple[datetime, datetime]:
-        zone = ZoneInfo(tz)
-
-        def to_utc(day: date) -> datetime:
-            local = datetime(day.year, day.month, day.day, tzinfo=zone)
-            return local.astimezone(UTC).replace(tzinfo=None)
-
-        return to_utc(self.start), to_utc(self.end + timedelta(days=1))
-
-
-def _month_end(year: int, month: int) -> date:
-    nxt = date(year + month // 12, month % 12 + 1, 1)
-    return nxt - timedelta(days=1)
+class InvalidPeriod(IndexRunError, PeriodError):
+    """A period text that names no period (analysis/periods.py says why)."""
 
 
 def parse_period(text: str) -> Period:
-    """2026, 2026-Q3, 2026-07 or 2026-07-01..2026-09-30 (local dates, inclusive),
-    in the years FIRST_YEAR..LAST_YEAR (`9999` is no period: its end in UTC
-    would be past the calendar)."""
-    period = _parse_period(text)
-    if not (FIRST_YEAR <= period.start.year and period.end.year <= LAST_YEAR):
-        raise IndexRunError(
-            f"period {period.label!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}"
-        )
-    return period
-
-
-def _parse_period(text: str) -> Period:
-    value = (text or "").strip()
+    """analysis.periods.parse_period, its error as an IndexRunError too."""
     try:
-        if m := re.fullmatch(r"([0-9]{4})", value):
-            year = int(m[1])
-            return Period(value, date(year, 1, 1), date(year, 12, 31))
-        if m := re.fullmatch(r"([0-9]{4})-[Qq]([1-4])", value):
-            year, q = int(m[1]), int(m[2])
-            return Period(
-                f"{year}-Q{q}",
-                date(year, 3 * q - 2, 1),
-                _month_end(year, 3 * q),
-            )
-        if m := re.fullmatch(r"([0-9]{4})-([0-9]{2})", value):
-            year, month = int(m[1]), int(m[2])
-            return Period(value, date(year, month, 1), _month_end(year, month))
-        if m := re.fullmatch(
-            r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})", value
-        ):
-            start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
-            if end < start:
-                raise IndexRunError(f"period {value!r} ends before it starts")
-            return Period(value, start, end)
-    except ValueError as exc:
-        if isinstance(exc, IndexRunError):
-            raise
-        raise IndexRunError(f"period {value!r}: {exc}") from None
-    raise IndexRunError(
-        f"period {value!r} not understood: use 2026, 2026-Q3, 2026-07 or "
-        "2026-07-01..2026-09-30"
-    )
+        return periods.parse_period(text)
+    except PeriodError as exc:
+        raise InvalidPeriod(str(exc)) from None
 
 
 def months_of(period: Period) -> list[str]:
-    months, day = [], period.start.replace(day=1)
-    while day <= period.end:
-        months.append(f"{day.year:04d}-{day.month:02d}")
-        day = _month_end(day.year, day.month) + timedelta(days=1)
-    return months
+    return period.months()
 
 
 @cache
@@ -205,8 +146,12 @@ def load_frame(
     verdicts = [r.verdict for r in rows]
     share = frame[DRIVER_KEYS].notna().mean(axis=1)
     reasons = []
+    # The responses that count (services/responses/counting.py): the same as
+    # the office's summary, the cases and the API; the index may leave out
+    # more of them (flagged, unless INDEX_INCLUDE_FLAGGED; missing drivers).
+    frame["counted"] = [verdict_counts(v) for v in verdicts]
     for verdict, answered, unit in zip(verdicts, share, frame["unit_id"], strict=True):
-        if verdict == "rejected":
+        if not verdict_counts(verdict):
             reasons.append("rejected")
         elif verdict == "flagged" and not include_flagged:
             reasons.append("flagged")

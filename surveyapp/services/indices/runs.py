@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from flask import current_app
@@ -24,6 +26,7 @@ from surveyapp.services.indices.inputs import (
     LEVELS,
     RUN_STATUSES_VISIBLE,
     IndexRunError,
+    InvalidPeriod,
     Period,
     months_of,
     parse_period,
@@ -37,6 +40,7 @@ __all__ = [
     "get_run",
     "list_runs",
     "pairwise_matrix",
+    "period_not_ended",
     "publish_run",
     "run_parameters",
     "run_settings",
@@ -47,6 +51,7 @@ __all__ = [
     "LEVELS",
     "RUN_STATUSES_VISIBLE",
     "IndexRunError",
+    "InvalidPeriod",
     "Period",
     "months_of",
     "parse_period",
@@ -75,6 +80,16 @@ def list_runs(
     if status:
         query = query.where(IndexRun.status == status)
     return list(db.session.scalars(query))
+
+
+def period_not_ended(run: IndexRun, today: date | None = None) -> bool:
+    """Whether the run's period is still going on (local days): its figures
+    will change as responses come in, so publishing it earns a warning."""
+    if today is None:
+        tz = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+        today = datetime.now(tz).date()
+    period = Period(run.period, run.period_start, run.period_end)
+    return not period.has_ended(today)
 
 
 def publish_run(run: IndexRun, user: User | None = None) -> IndexRun:

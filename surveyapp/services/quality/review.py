@@ -61,7 +61,7 @@ def decide(
         previous_verdict=response.verdict,
     )
     db.session.add(review)
-    apply_verdict(response, DECISION_VERDICT[decision])
+    apply_verdict(response, DECISION_VERDICT[decision], reviewer)
     response.reviewed = True
     audit(
         reviewer,
@@ -89,7 +89,7 @@ def reverse(
     review.reversed_by_id = user.id
     review.reversal_note = note.strip()[:2000]
     response.reviewed = False
-    apply_verdict(response, response.auto_verdict or review.previous_verdict)
+    apply_verdict(response, response.auto_verdict or review.previous_verdict, user)
     audit(
         user,
         "quality.reverse",

@@ -14,20 +14,25 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from surveyapp.analysis.periods import Period
 from surveyapp.analysis.quality import (
     REASON_TEXT,
+    OneCheck,
     OpeningHours,
     QualitySettings,
     assess,
     assess_one,
 )
+from surveyapp.analysis.quality_live import duplicates_of_last, lookback_s, sharing_rows
 from surveyapp.analysis.quality_signals import window_rate_per_hour
 from surveyapp.extensions import db
-from surveyapp.models import Hall, Response
+from surveyapp.models import Hall, Response, User
 from surveyapp.models.base import utcnow
 from surveyapp.models.quality import TransactionCode
+from surveyapp.services.complaints.withdrawal import follow_verdict
 from surveyapp.services.quality import presence
 from surveyapp.services.questionnaires.definitions import iter_questions
+from surveyapp.services.responses.counting import verdict_counts
 
 log = logging.getLogger(__name__)
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -140,10 +145,73 @@ def judge_on_submit(response: Response, ctx) -> None:
             grid_row(ctx.version.definition, response.answers or {}),
             settings_from_config(),
         )
+        live = live_duplicates(response)
     except Exception:  # the citizen's answer matters more than its verdict
         log.exception("quality check failed; response stored unjudged")
         return
-    _set_verdict(response, check.verdict, check.reasons, check.quality_score)
+    verdict = max(check.verdict, live.verdict, key=_RANK.get)
+    reasons = [*check.reasons, *live.reasons]
+    _set_verdict(response, verdict, reasons, check.quality_score * live.quality_score)
+
+
+_RANK = {"ok": 0, "flagged": 1, "rejected": 2}
+# The most earlier rows of one window the live duplicate check reads.
+LIVE_ROWS = 5000
+
+
+def live_duplicates(response: Response) -> OneCheck:
+    """Stuffing caught in the submitting request: the same device, phone or
+    address+browser on the same window (analysis/quality_live.py, the rescore's
+    rule). One indexed, time-bounded range of the window's rows
+    (ix_responses_window_submitted), compared by salted hash in memory; an
+    interviewer's tablet is no one's device."""
+    if response.mode != "qr" or response.window_id is None:
+        return OneCheck("ok")
+    settings = settings_from_config()
+    now = response.submitted_at
+    rows = db.session.execute(
+        select(
+            Response.submitted_at,
+            Response.device_hash,
+            Response.ip_hash,
+            Response.ua_family,
+            Response.phone_hash,
+        )
+        .where(
+            Response.window_id == response.window_id,
+            Response.submitted_at >= now - timedelta(seconds=lookback_s(settings)),
+            Response.submitted_at <= now,
+            Response.mode == "qr",
+        )
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(LIVE_ROWS)
+    ).all()
+    if not rows:
+        return OneCheck("ok")
+
+    def keys(at, device, ip, family, phone) -> dict:
+        return {
+            "window_id": response.window_id,
+            "submitted_at": at,
+            "device_hash": device,
+            "ip_ua_hash": f"{ip}|{family}" if ip else None,
+            "phone_hash": phone,
+        }
+
+    current = keys(
+        now,
+        response.device_hash,
+        response.ip_hash,
+        response.ua_family,
+        response.phone_hash,
+    )
+    earlier = sharing_rows(
+        pd.DataFrame([keys(*row) for row in reversed(rows)]), current
+    )
+    if earlier.empty:
+        return OneCheck("ok")
+    frame = pd.concat([earlier, pd.DataFrame([current])], ignore_index=True)
+    return duplicates_of_last(frame, settings)
 
 
 def _set_verdict(
@@ -161,8 +229,9 @@ def _set_verdict(
     return True
 
 
-def apply_verdict(response: Response, verdict: str) -> None:
-    """Change the effective verdict, keeping quota counts and metrics in step."""
+def apply_verdict(response: Response, verdict: str, user: User | None = None) -> None:
+    """Change the effective verdict, keeping quota counts, metrics and the
+    response's case (withdrawn while rejected) in step."""
     from surveyapp.observability import count_verdict
     from surveyapp.services.fieldwork.quotas import (
         claim_quota,
@@ -171,12 +240,14 @@ def apply_verdict(response: Response, verdict: str) -> None:
     )
 
     held, holds = counts_in_quota(response.verdict), counts_in_quota(verdict)
+    was_counted = verdict_counts(response.verdict)
     response.verdict = verdict
     if held and not holds:
         release_quota(response)
     elif holds and not held and response.quota_cell_id:
         if not claim_quota(response):
             response.over_quota = True
+    follow_verdict(response, was_counted, user)
     count_verdict(verdict)
 
 
@@ -199,13 +270,8 @@ def _tz() -> ZoneInfo:
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """Local dates start..end (inclusive) as naive-UTC [from, to)."""
-    tz = _tz()
-
-    def utc(day: date) -> datetime:
-        local = datetime.combine(day, time(0), tzinfo=tz)
-        return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-    return utc(start), utc(end + timedelta(days=1))
+    tz = current_app.config.get("TIMEZONE", "Asia/Shanghai")
+    return Period(f"{start}..{end}", start, end).utc_bounds(tz)
 
 
 def opening_hours_of(hall: Hall) -> OpeningHours:

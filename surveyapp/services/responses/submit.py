@@ -23,6 +23,7 @@ from surveyapp.services.quality.verdicts import judge_on_submit, presence_errors
 from surveyapp.services.questionnaires.answers import Getter, clean_answers
 from surveyapp.services.questionnaires.versions import FormVersion, Place
 from surveyapp.services.responses.receipts import needs_receipt, receipt_hash_for
+from surveyapp.services.responses.revisions import revise, same_visit
 
 _TICKET_SALT = "form-ticket"
 TICKET_MAX_AGE = 24 * 3600
@@ -212,9 +213,19 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         answers=answers,
         comment=comment,
     )
-    if needs_receipt(
-        response.overall, comment, current_app.config.get("CASE_MAX_OVERALL", 2)
-    ):
+    # 一事一评: the same browser's second submission for this window's visit
+    # updates that rating (services/responses/revisions.py).
+    max_overall = current_app.config.get("CASE_MAX_OVERALL", 2)
+    earlier = same_visit(response, now)
+    if earlier is not None:
+        revise(earlier, response, now)
+        if not earlier.receipt_hash and needs_receipt(
+            earlier.overall, earlier.comment, max_overall
+        ):
+            earlier.receipt_hash = receipt_hash_for(earlier.public_id)
+        db.session.commit()
+        return Stored.of(earlier, created=False, revised=True)
+    if needs_receipt(response.overall, comment, max_overall):
         response.receipt_hash = receipt_hash_for(response.public_id)
     try:
         # The cheap quality verdict comes before the quota claim; it never raises.
@@ -266,15 +277,18 @@ class Stored:
     has_comment: bool
     over_quota: bool
     created: bool
+    # 一事一评: this submission updated the visit's earlier rating.
+    revised: bool = False
 
     @classmethod
-    def of(cls, response: Response, created: bool) -> Stored:
+    def of(cls, response: Response, created: bool, revised: bool = False) -> Stored:
         return cls(
             response.id,
             response.public_id,
             bool(response.comment),
             bool(response.over_quota),
             created,
+            revised,
         )
 
 

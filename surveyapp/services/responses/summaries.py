@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import Select, case, func, select
 
+from surveyapp.analysis.periods import Period
 from surveyapp.extensions import db
 from surveyapp.models import Hall, Response
 from surveyapp.models.base import utcnow
@@ -14,6 +16,7 @@ from surveyapp.models.complaints import Complaint, ComplaintCase
 from surveyapp.services.complaints.cases import CaseRates
 from surveyapp.services.organisation.catalogue import all_halls
 from surveyapp.services.paging import page_of
+from surveyapp.services.responses.counting import case_counts, response_counts
 
 
 @dataclass(frozen=True)
@@ -27,21 +30,26 @@ class ResponseFilter:
     def apply(self, query: Select) -> Select:
         if self.hall_id:
             query = query.where(Response.hall_id == self.hall_id)
+        # Local days (Asia/Shanghai), as every period (analysis/periods.py).
         if self.date_from:
-            query = query.where(Response.submitted_at >= _start(self.date_from))
+            query = query.where(Response.submitted_at >= _day_bounds(self.date_from)[0])
         if self.date_to:
-            query = query.where(
-                Response.submitted_at < _start(self.date_to) + timedelta(days=1)
-            )
+            query = query.where(Response.submitted_at < _day_bounds(self.date_to)[1])
         if self.rating:
             query = query.where(Response.overall == self.rating)
         if self.verdict:
             query = query.where(Response.verdict == self.verdict)
         return query
 
+    @classmethod
+    def for_period(cls, period: Period, hall_id: int | None = None) -> ResponseFilter:
+        return cls(hall_id=hall_id, date_from=period.start, date_to=period.end)
 
-def _start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day)
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The local day as naive-UTC [start, end)."""
+    tz = current_app.config.get("TIMEZONE", "Asia/Shanghai")
+    return Period(day.isoformat(), day, day).utc_bounds(tz)
 
 
 def list_responses(
@@ -100,6 +108,7 @@ def case_rates_by_hall(
         )
         .join(Complaint, ComplaintCase.complaint_id == Complaint.id)
         .join(Response, Complaint.response_id == Response.id)
+        .where(case_counts(), response_counts())
     )
     rates: dict[int, CaseRates] = {}
     for hall_id, state, replied_at, due_at in db.session.execute(query):
@@ -110,15 +119,18 @@ def case_rates_by_hall(
 def hall_summaries(
     filters: ResponseFilter, now: datetime | None = None
 ) -> list[HallSummary]:
-    """One row per hall: counts per 好差评 level in a single grouped query, and
-    the 差评 follow-up rates of the same responses."""
+    """One row per hall: counts per 好差评 level of the responses that count
+    (services/responses/counting.py) in a single grouped query, and the 差评
+    follow-up rates of the cases that count among the same responses."""
     level_columns = [
         func.sum(case((Response.overall == level, 1), else_=0)).label(f"l{level}")
         for level in range(1, 6)
     ]
-    query = filters.apply(
-        select(Response.hall_id, func.count(Response.id), *level_columns)
-    ).group_by(Response.hall_id)
+    query = (
+        filters.apply(select(Response.hall_id, func.count(Response.id), *level_columns))
+        .where(response_counts())
+        .group_by(Response.hall_id)
+    )
     counts = {row[0]: row for row in db.session.execute(query)}
     case_rates = case_rates_by_hall(filters, now)
     halls = all_halls()
