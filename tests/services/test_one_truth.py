@@ -84,8 +84,13 @@ def test_summary_index_cases_and_api_count_the_same(app, client, demo, db, offic
     ).get_json()
     api = next(item for item in body["items"] if item["unit_code"] == hall.code)
 
+    from surveyapp.services.publication.records import hall_records
+
+    public = next(r for r in hall_records(period) if r.code == hall.code)
     assert summary.responses == index_inputs == api["responses"] == len(counted)
+    assert public.responses == len(counted)
     assert summary.case_rates.cases == case_count == len(counted_cases)
+    assert public.cases.cases == len(counted_cases)
     assert total == len(counted_cases)
     assert all(c.response.verdict != "rejected" for c in complaints)
     # A rejected response has neither complaint nor case.
@@ -110,6 +115,7 @@ def test_rejection_withdraws_the_case_and_reversal_brings_it_back(case, db, offi
     assert case.withdrawn_at is not None and case.withdrawn_reason == "rejected"
     assert cases.list_cases() == [] and cases.list_cases(withdrawn=True) == [case]
     assert cases.unit_rates([case]) == [] and not cases.is_overdue(case)
+    assert sum(count for _state, count, _late in cases.state_counts()) == 0
     assert inbox(InboxFilter())[1] == 0 and inbox(InboxFilter(rejected=True))[1] == 1
     with pytest.raises(cases.CaseError):
         cases.transition(case, "assigned", officer)

@@ -337,7 +337,9 @@ def state_counts(now: datetime | None = None) -> list[tuple[str, int, int]]:
                     else_=0,
                 )
             ),
-        ).group_by(ComplaintCase.state)
+        )
+        .where(case_counts())
+        .group_by(ComplaintCase.state)
     ).all()
     found = {state: (int(count), int(late or 0)) for state, count, late in rows}
     return [(state, *found.get(state, (0, 0))) for state in CASE_STATES]

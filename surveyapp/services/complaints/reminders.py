@@ -21,6 +21,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import ComplaintCase
 from surveyapp.models.users import ROLE_ADMIN
 from surveyapp.services.complaints.cases import OPEN_STATES, handler_id, is_overdue
+from surveyapp.services.responses.counting import case_counts
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def due_soon(
             .where(
                 ComplaintCase.state.in_(OPEN_STATES),
                 ComplaintCase.due_at < now + timedelta(hours=hours),
+                case_counts(),
             )
             .order_by(ComplaintCase.due_at)
             .limit(500)

@@ -24,7 +24,7 @@ from surveyapp.models import Department, Hall, Response, ServiceItem, Window
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import Complaint, ComplaintCase
 from surveyapp.services.complaints.cases import CaseRates
-from surveyapp.services.responses.counting import response_counts
+from surveyapp.services.responses.counting import case_counts, response_counts
 
 LEVELS = (5, 4, 3, 2, 1)
 
@@ -127,6 +127,7 @@ def _case_rates(period: Period, key, now: datetime, hall_id: int | None = None):
         )
         .join(Complaint, ComplaintCase.complaint_id == Complaint.id)
         .join(Response, Complaint.response_id == Response.id)
+        .where(case_counts())
     )
     if hall_id is not None:
         query = query.where(ComplaintCase.hall_id == hall_id)
