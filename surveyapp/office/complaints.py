@@ -15,6 +15,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import CASE_STATES, ROUTING_STATES, Complaint
 from surveyapp.models.complaints import ComplaintCase as Case
 from surveyapp.office import bp
+from surveyapp.office.pages import cursor_from_args, filter_args, page_links
 from surveyapp.services.admin.users import audit
 from surveyapp.services.complaints import cases as case_service
 from surveyapp.services.complaints import pipeline as service
@@ -157,11 +158,15 @@ def _case_filters() -> tuple[str | None, int | None, bool]:
 @no_store
 def cases():
     state, hall_id, overdue = _case_filters()
-    rows = case_service.list_cases(state, hall_id, overdue)
+    page = case_service.list_cases(
+        state, hall_id, overdue, cursor=cursor_from_args(request.args)
+    )
     return render_template(
         "office/complaints/cases.html",
-        rows=rows,
-        rates=case_service.unit_rates(case_service.list_cases()),
+        rows=page.rows,
+        pager=page_links("office.cases", page),
+        args=filter_args(request.args),
+        rates=case_service.unit_rates(),
         is_overdue=case_service.is_overdue,
         halls=all_halls(),
         states=CASE_STATES,

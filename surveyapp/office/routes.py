@@ -9,16 +9,21 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from surveyapp.downloads import no_store, send_table
+from surveyapp.downloads import no_store, send_table, stream_csv
 from surveyapp.extensions import limiter
 from surveyapp.office import bp
 from surveyapp.office.forms import LoginForm, filters_from_args
+from surveyapp.office.pages import cursor_from_args, filter_args, page_links
 from surveyapp.ratelimits import account_key, failed_sign_in
 from surveyapp.services.admin.users import audit, authenticate
 from surveyapp.services.organisation import qr as qr_service
 from surveyapp.services.organisation.catalogue import all_halls, hall_by_code
 from surveyapp.services.organisation.units import active_halls
-from surveyapp.services.responses.exports import FORMATS, export_responses
+from surveyapp.services.responses.exports import (
+    FORMATS,
+    export_responses,
+    response_sheet,
+)
 from surveyapp.services.responses.summaries import hall_summaries, list_responses
 
 
@@ -138,24 +143,16 @@ def poster(code: str):
 @no_store
 def responses():
     filters = filters_from_args(request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = list_responses(filters, page=page)
-    halls = all_halls()
+    page, total = list_responses(filters, cursor=cursor_from_args(request.args))
     return render_template(
         "office/responses.html",
-        rows=rows,
+        rows=page.rows,
         total=total,
-        page=page,
-        halls=halls,
-        args=request.args,
+        pager=page_links("office.responses", page),
+        halls=all_halls(),
+        args=filter_args(request.args),
         show_text=current_user.is_office,
-        next_url=_page_url("office.responses", page + 1) if total > page * 50 else None,
     )
-
-
-def _page_url(endpoint: str, page: int) -> str:
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return url_for(endpoint, page=page, **args)
 
 
 @bp.route("/responses/export.<fmt>")
@@ -164,7 +161,6 @@ def export(fmt: str):
     if fmt not in FORMATS:
         abort(404)
     filters = filters_from_args(request.args)
-    data = export_responses(filters, fmt)
     audit(
         current_user,
         "export_responses",
@@ -172,4 +168,7 @@ def export(fmt: str):
         {"args": dict(request.args)},
         request.remote_addr,
     )
-    return send_table(data, fmt, f"responses-{date.today().isoformat()}")
+    name = f"responses-{date.today().isoformat()}"
+    if fmt == "csv":  # written as it is read: constant memory, first bytes at once
+        return stream_csv(response_sheet(filters), name)
+    return send_table(export_responses(filters, fmt), fmt, name)

@@ -8,16 +8,18 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from surveyapp.extensions import db
-from surveyapp.models import User
+from surveyapp.models import Department, Hall, User
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import CaseEvent, Complaint, ComplaintCase
 from surveyapp.models.users import ROLE_ADMIN, ROLE_ANALYST
 from surveyapp.security import decrypt_text
 from surveyapp.services.admin.users import audit
 from surveyapp.services.complaints.workdays import add_working_days
+from surveyapp.services.keyset import Cursor, KeysetPage, keyset_page
 from surveyapp.tables.cells import has_unstorable
 
 # Allowed moves. A citizen may appeal a reply or a closed case; an appeal goes
@@ -166,42 +168,99 @@ class CaseRates:
         self.overdue += _overdue(state, due_at, now)
 
 
+def rate_columns(now: datetime) -> list:
+    """CaseRates.count as SQL sums over a query of ComplaintCase rows, in the
+    order of CaseRates' fields: the rates of many cases without loading them."""
+    cases = ComplaintCase
+    past_due = cases.due_at < now
+    due = or_(cases.replied_at.is_not(None), past_due)
+    on_time = and_(cases.replied_at.is_not(None), cases.replied_at <= cases.due_at)
+    overdue = and_(cases.state.in_(OPEN_STATES), past_due)
+
+    def total(condition) -> object:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return [
+        func.count(cases.id),
+        total(cases.state.in_(("replied", "closed"))),
+        total(on_time),
+        total(due),
+        total(overdue),
+    ]
+
+
+def rates_of(row) -> CaseRates:
+    """The CaseRates of a row of `rate_columns` sums."""
+    return CaseRates(*(int(value or 0) for value in row))
+
+
 @dataclass
 class UnitRates(CaseRates):
     hall: str = ""
     department: str = ""
 
 
-def unit_rates(
-    cases: Iterable[ComplaintCase], now: datetime | None = None
-) -> list[UnitRates]:
+def unit_rates(now: datetime | None = None) -> list[UnitRates]:
     """Per hall and department: rectification rate (replied or closed, of all
-    cases) and on-time rate (replied by the deadline, of cases replied or due)."""
+    cases) and on-time rate (replied by the deadline, of cases replied or due),
+    summed by the database."""
     now = now or utcnow()
-    units: dict[tuple, UnitRates] = {}
-    for case in cases:
-        dept = case.department.name if case.department else ""
-        unit = units.setdefault(
-            (case.hall_id, case.department_id),
-            UnitRates(hall=case.hall.name, department=dept),
+    query = (
+        select(Hall.name, Department.name, *rate_columns(now))
+        .select_from(ComplaintCase)
+        .join(Hall, Hall.id == ComplaintCase.hall_id)
+        .outerjoin(Department, Department.id == ComplaintCase.department_id)
+        .group_by(ComplaintCase.hall_id, ComplaintCase.department_id, Hall.name)
+        .group_by(Department.name)
+    )
+    units = [
+        UnitRates(
+            *(int(value or 0) for value in row[2:]),
+            hall=row[0],
+            department=row[1] or "",
         )
-        unit.count(case.state, case.replied_at, case.due_at, now)
-    return sorted(units.values(), key=lambda u: (u.hall, u.department))
+        for row in db.session.execute(query)
+    ]
+    return sorted(units, key=lambda u: (u.hall, u.department))
 
 
-def list_cases(
-    state: str | None = None, hall_id: int | None = None, overdue: bool = False
-) -> list[ComplaintCase]:
-    query = select(ComplaintCase).order_by(ComplaintCase.due_at)
+def _case_query(
+    state: str | None, hall_id: int | None, overdue: bool, now: datetime
+) -> Select:
+    query = select(ComplaintCase)
     if state:
         query = query.where(ComplaintCase.state == state)
     if hall_id:
         query = query.where(ComplaintCase.hall_id == hall_id)
     if overdue:
         query = query.where(
-            ComplaintCase.state.in_(OPEN_STATES), ComplaintCase.due_at < utcnow()
+            ComplaintCase.state.in_(OPEN_STATES), ComplaintCase.due_at < now
         )
-    return list(db.session.scalars(query.limit(1000)))
+    return query
+
+
+def list_cases(
+    state: str | None = None,
+    hall_id: int | None = None,
+    overdue: bool = False,
+    *,
+    cursor: Cursor | None = None,
+    per_page: int = 50,
+) -> KeysetPage:
+    """One page of the cases, soonest due first (keyset pages by (due_at, id))."""
+    query = _case_query(state, hall_id, overdue, utcnow()).options(
+        joinedload(ComplaintCase.hall),
+        joinedload(ComplaintCase.department),
+        joinedload(ComplaintCase.complaint),
+    )
+    return keyset_page(
+        query,
+        ComplaintCase.due_at,
+        ComplaintCase.id,
+        descending=False,
+        cursor=cursor,
+        per_page=per_page,
+    )
 
 
 def handler_id(case: ComplaintCase) -> int | None:

@@ -28,6 +28,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.quality import TransactionCode
 from surveyapp.services.quality import presence
 from surveyapp.services.questionnaires.definitions import iter_questions
+from surveyapp.services.responses import rollups
 
 log = logging.getLogger(__name__)
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -171,6 +172,7 @@ def apply_verdict(response: Response, verdict: str) -> None:
     )
 
     held, holds = counts_in_quota(response.verdict), counts_in_quota(verdict)
+    rollups.move_verdict(response, response.verdict, verdict)
     response.verdict = verdict
     if held and not holds:
         release_quota(response)

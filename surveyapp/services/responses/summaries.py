@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from surveyapp.extensions import db
 from surveyapp.models import Hall, Response
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import Complaint, ComplaintCase
-from surveyapp.services.complaints.cases import CaseRates
+from surveyapp.services.complaints.cases import CaseRates, rate_columns, rates_of
+from surveyapp.services.keyset import Cursor, KeysetPage, keyset_page
 from surveyapp.services.organisation.catalogue import all_halls
-from surveyapp.services.paging import page_of
+from surveyapp.services.responses import rollups
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,24 @@ def _start(day: date) -> datetime:
 
 
 def list_responses(
-    filters: ResponseFilter, *, page: int = 1, per_page: int = 50
-) -> tuple[list[Response], int]:
-    query = filters.apply(select(Response)).order_by(
-        Response.submitted_at.desc(), Response.id.desc()
+    filters: ResponseFilter, *, cursor: Cursor | None = None, per_page: int = 50
+) -> tuple[KeysetPage, int]:
+    """One page of the responses, newest first (keyset pages by
+    (submitted_at, id)), and how many the filters select (from the rollup)."""
+    query = filters.apply(select(Response)).options(
+        joinedload(Response.hall),
+        joinedload(Response.window),
+        joinedload(Response.service_item),
     )
-    return page_of(query, page, per_page)
+    page = keyset_page(
+        query,
+        Response.submitted_at,
+        Response.id,
+        descending=True,
+        cursor=cursor,
+        per_page=per_page,
+    )
+    return page, sum(rollups.counts(filters).values())
 
 
 @dataclass(frozen=True)
@@ -89,53 +103,37 @@ def case_rates_by_hall(
     filters: ResponseFilter, now: datetime | None = None
 ) -> dict[int, CaseRates]:
     """差评 follow-up of the responses the filters select, per hall: the same
-    rates as the cases page, with each case's state as of `now`."""
+    rates as the cases page, with each case's state as of `now`, summed by
+    the database."""
     now = now or utcnow()
     query = filters.apply(
-        select(
-            ComplaintCase.hall_id,
-            ComplaintCase.state,
-            ComplaintCase.replied_at,
-            ComplaintCase.due_at,
-        )
+        select(ComplaintCase.hall_id, *rate_columns(now))
         .join(Complaint, ComplaintCase.complaint_id == Complaint.id)
         .join(Response, Complaint.response_id == Response.id)
+        .group_by(ComplaintCase.hall_id)
     )
-    rates: dict[int, CaseRates] = {}
-    for hall_id, state, replied_at, due_at in db.session.execute(query):
-        rates.setdefault(hall_id, CaseRates()).count(state, replied_at, due_at, now)
-    return rates
+    return {row[0]: rates_of(row[1:]) for row in db.session.execute(query)}
 
 
 def hall_summaries(
     filters: ResponseFilter, now: datetime | None = None
 ) -> list[HallSummary]:
-    """One row per hall: counts per 好差评 level in a single grouped query, and
-    the 差评 follow-up rates of the same responses."""
-    level_columns = [
-        func.sum(case((Response.overall == level, 1), else_=0)).label(f"l{level}")
-        for level in range(1, 6)
-    ]
-    query = filters.apply(
-        select(Response.hall_id, func.count(Response.id), *level_columns)
-    ).group_by(Response.hall_id)
-    counts = {row[0]: row for row in db.session.execute(query)}
+    """One row per hall: counts per 好差评 level (the daily rollup and a live
+    count since it, rollups.counts), and the 差评 follow-up rates of the same
+    responses."""
+    counts = rollups.counts(filters)
     case_rates = case_rates_by_hall(filters, now)
-    halls = all_halls()
     summaries = []
-    for hall in halls:
+    for hall in all_halls():
         if filters.hall_id and hall.id != filters.hall_id:
             continue
-        row = counts.get(hall.id)
-        levels = (
-            {level: int(row[level + 1] or 0) for level in range(1, 6)} if row else {}
-        )
+        levels = {
+            level: counts[(hall.id, level)]
+            for level in range(1, 6)
+            if counts[(hall.id, level)]
+        }
+        total = sum(n for (hall_id, _level), n in counts.items() if hall_id == hall.id)
         summaries.append(
-            HallSummary(
-                hall,
-                int(row[1]) if row else 0,
-                levels,
-                case_rates.get(hall.id, CaseRates()),
-            )
+            HallSummary(hall, total, levels, case_rates.get(hall.id, CaseRates()))
         )
     return summaries

@@ -1,0 +1,152 @@
+"""The responses' daily rollup: counts per UTC day, hall, rating and verdict.
+
+The office summary and the responses list's total add the rollup's rows for
+the days before its mark to a live count of the responses since (a day or
+so, read through the submitted_at index), so they read thousands of rows
+instead of millions and still count every response. ``refresh`` recomputes
+a range of days and moves the mark (``flask responses rollup``, nightly);
+a verdict changed on a rolled-up day moves its count at once (apply_verdict
+calls ``move_verdict``). docs/operations.md tells the operator.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, delete, func, insert, select, update
+
+from surveyapp.extensions import db
+from surveyapp.models import Response, ResponseDayCount, RollupMark
+from surveyapp.models.base import utcnow
+
+NAME = "response_day_counts"
+# A nightly refresh recomputes this many days before the mark as well, so a
+# response entered late (a firm's back-dated interview) is counted too.
+SETTLE_DAYS = 7
+
+
+def _day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def mark() -> date | None:
+    """The first day the rollup does not hold (None: no rollup yet)."""
+    return db.session.scalar(select(RollupMark.through).where(RollupMark.name == NAME))
+
+
+def refresh(start: date | None = None, through: date | None = None) -> int:
+    """Recompute the rollup for the days from `start` (default: SETTLE_DAYS
+    before the mark; every day when there is no mark) up to `through`
+    (default: today, UTC), and move the mark to `through`. Returns the rows
+    written. One transaction: readers see the old rollup or the new one."""
+    through = through or utcnow().date()
+    current = mark()
+    if start is None and current is not None:
+        start = min(current, through) - timedelta(days=SETTLE_DAYS)
+    day = func.date(Response.submitted_at)
+    source = select(
+        day,
+        Response.hall_id,
+        func.coalesce(Response.overall, 0),
+        Response.verdict,
+        func.count(),
+    ).where(Response.submitted_at < _day_start(through))
+    stale = delete(ResponseDayCount)
+    if start is not None:
+        source = source.where(Response.submitted_at >= _day_start(start))
+        stale = stale.where(ResponseDayCount.day >= start)
+    source = source.group_by(
+        day, Response.hall_id, func.coalesce(Response.overall, 0), Response.verdict
+    )
+    db.session.execute(stale)
+    written = db.session.execute(
+        insert(ResponseDayCount).from_select(
+            ["day", "hall_id", "overall", "verdict", "responses"], source
+        )
+    ).rowcount
+    if current is None:
+        db.session.add(RollupMark(name=NAME, through=through))
+    else:
+        db.session.execute(
+            update(RollupMark).where(RollupMark.name == NAME).values(through=through)
+        )
+    db.session.commit()
+    return written
+
+
+def move_verdict(response: Response, old: str, new: str) -> None:
+    """Keep a rolled-up day's counts when a response's verdict changes (in the
+    caller's transaction). A response not yet stored is in no rollup: the
+    citizen's path pays nothing."""
+    if response.id is None or response.submitted_at is None or old == new:
+        return
+    through = mark()
+    if through is None:
+        return
+    day = response.submitted_at.date()
+    if day >= through:
+        return  # counted live
+    key = (
+        ResponseDayCount.day == day,
+        ResponseDayCount.hall_id == response.hall_id,
+        ResponseDayCount.overall == (response.overall or 0),
+    )
+    db.session.execute(
+        update(ResponseDayCount)
+        .where(*key, ResponseDayCount.verdict == old)
+        .values(responses=ResponseDayCount.responses - 1)
+    )
+    moved = db.session.execute(
+        update(ResponseDayCount)
+        .where(*key, ResponseDayCount.verdict == new)
+        .values(responses=ResponseDayCount.responses + 1)
+    ).rowcount
+    if not moved:
+        db.session.execute(
+            insert(ResponseDayCount).values(
+                day=day,
+                hall_id=response.hall_id,
+                overall=response.overall or 0,
+                verdict=new,
+                responses=1,
+            )
+        )
+
+
+def counts(filters) -> Counter:
+    """Responses the filters (summaries.ResponseFilter) select, per (hall id,
+    rating; 0 for none): the rollup before its mark, a live count after."""
+    through = mark()
+    totals: Counter = Counter()
+    live = select(
+        Response.hall_id, func.coalesce(Response.overall, 0), func.count()
+    ).group_by(Response.hall_id, func.coalesce(Response.overall, 0))
+    if through is not None:
+        rolled = _rolled(filters, through)
+        for hall_id, overall, n in db.session.execute(rolled):
+            totals[(hall_id, overall)] += int(n)
+        live = live.where(Response.submitted_at >= _day_start(through))
+    for hall_id, overall, n in db.session.execute(filters.apply(live)):
+        totals[(hall_id, overall)] += int(n)
+    return totals
+
+
+def _rolled(filters, through: date) -> Select:
+    rows = ResponseDayCount
+    query = (
+        select(rows.hall_id, rows.overall, func.sum(rows.responses))
+        .where(rows.day < through)
+        .group_by(rows.hall_id, rows.overall)
+    )
+    if filters.hall_id:
+        query = query.where(rows.hall_id == filters.hall_id)
+    if filters.date_from:
+        query = query.where(rows.day >= filters.date_from)
+    if filters.date_to:
+        query = query.where(rows.day <= filters.date_to)
+    if filters.rating:
+        query = query.where(rows.overall == filters.rating)
+    if filters.verdict:
+        query = query.where(rows.verdict == filters.verdict)
+    return query
