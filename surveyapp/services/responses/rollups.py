@@ -14,13 +14,17 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, literal_column, select, update
 
 from surveyapp.extensions import db
 from surveyapp.models import Response, ResponseDayCount, RollupMark
 from surveyapp.models.base import utcnow
 
 NAME = "response_day_counts"
+# A response's rating in the rollup, 0 when it gave none; the 0 is written in
+# the SQL (not a parameter) so PostgreSQL sees one expression in SELECT and
+# GROUP BY.
+RATING = func.coalesce(Response.overall, literal_column("0"))
 # A nightly refresh recomputes this many days before the mark as well, so a
 # response entered late (a firm's back-dated interview) is counted too.
 SETTLE_DAYS = 7
@@ -48,7 +52,7 @@ def refresh(start: date | None = None, through: date | None = None) -> int:
     source = select(
         day,
         Response.hall_id,
-        func.coalesce(Response.overall, 0),
+        RATING,
         Response.verdict,
         func.count(),
     ).where(Response.submitted_at < _day_start(through))
@@ -57,7 +61,7 @@ def refresh(start: date | None = None, through: date | None = None) -> int:
         source = source.where(Response.submitted_at >= _day_start(start))
         stale = stale.where(ResponseDayCount.day >= start)
     source = source.group_by(
-        day, Response.hall_id, func.coalesce(Response.overall, 0), Response.verdict
+        day, Response.hall_id, RATING, Response.verdict
     )
     db.session.execute(stale)
     written = db.session.execute(
@@ -120,8 +124,8 @@ def counts(filters) -> Counter:
     through = mark()
     totals: Counter = Counter()
     live = select(
-        Response.hall_id, func.coalesce(Response.overall, 0), func.count()
-    ).group_by(Response.hall_id, func.coalesce(Response.overall, 0))
+        Response.hall_id, RATING, func.count()
+    ).group_by(Response.hall_id, RATING)
     if through is not None:
         rolled = _rolled(filters, through)
         for hall_id, overall, n in db.session.execute(rolled):
