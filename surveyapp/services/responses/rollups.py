@@ -60,9 +60,7 @@ def refresh(start: date | None = None, through: date | None = None) -> int:
     if start is not None:
         source = source.where(Response.submitted_at >= _day_start(start))
         stale = stale.where(ResponseDayCount.day >= start)
-    source = source.group_by(
-        day, Response.hall_id, RATING, Response.verdict
-    )
+    source = source.group_by(day, Response.hall_id, RATING, Response.verdict)
     db.session.execute(stale)
     written = db.session.execute(
         insert(ResponseDayCount).from_select(
@@ -123,9 +121,9 @@ def counts(filters) -> Counter:
     rating; 0 for none): the rollup before its mark, a live count after."""
     through = mark()
     totals: Counter = Counter()
-    live = select(
-        Response.hall_id, RATING, func.count()
-    ).group_by(Response.hall_id, RATING)
+    live = select(Response.hall_id, RATING, func.count()).group_by(
+        Response.hall_id, RATING
+    )
     if through is not None:
         rolled = _rolled(filters, through)
         for hall_id, overall, n in db.session.execute(rolled):

@@ -104,14 +104,27 @@ def case_rates_by_hall(
 ) -> dict[int, CaseRates]:
     """差评 follow-up of the responses the filters select, per hall: the same
     rates as the cases page, with each case's state as of `now`, summed by
-    the database."""
+    the database. A complaint carries its response's hall and time, so only
+    a rating or verdict filter needs the responses themselves."""
     now = now or utcnow()
-    query = filters.apply(
+    query = (
         select(ComplaintCase.hall_id, *rate_columns(now))
         .join(Complaint, ComplaintCase.complaint_id == Complaint.id)
-        .join(Response, Complaint.response_id == Response.id)
         .group_by(ComplaintCase.hall_id)
     )
+    if filters.rating or filters.verdict:
+        query = filters.apply(
+            query.join(Response, Complaint.response_id == Response.id)
+        )
+    else:
+        if filters.hall_id:
+            query = query.where(Complaint.hall_id == filters.hall_id)
+        if filters.date_from:
+            query = query.where(Complaint.submitted_at >= _start(filters.date_from))
+        if filters.date_to:
+            query = query.where(
+                Complaint.submitted_at < _start(filters.date_to) + timedelta(days=1)
+            )
     return {row[0]: rates_of(row[1:]) for row in db.session.execute(query)}
 
 
