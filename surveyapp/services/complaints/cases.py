@@ -203,23 +203,30 @@ class UnitRates(CaseRates):
 def unit_rates(now: datetime | None = None) -> list[UnitRates]:
     """Per hall and department: rectification rate (replied or closed, of all
     cases) and on-time rate (replied by the deadline, of cases replied or due),
-    summed by the database."""
+    summed by the database by ids; the names are joined on afterwards (a
+    grouping by text would sort every case by its names)."""
     now = now or utcnow()
-    query = (
-        select(Hall.name, Department.name, *rate_columns(now))
-        .select_from(ComplaintCase)
-        .join(Hall, Hall.id == ComplaintCase.hall_id)
-        .outerjoin(Department, Department.id == ComplaintCase.department_id)
-        .group_by(ComplaintCase.hall_id, ComplaintCase.department_id, Hall.name)
-        .group_by(Department.name)
+    cases = ComplaintCase
+    query = select(cases.hall_id, cases.department_id, *rate_columns(now)).group_by(
+        cases.hall_id, cases.department_id
+    )
+    sums = db.session.execute(query).all()
+    halls = dict(db.session.execute(select(Hall.id, Hall.name)).all())
+    department_ids = {row[1] for row in sums if row[1] is not None}
+    departments = dict(
+        db.session.execute(
+            select(Department.id, Department.name).where(
+                Department.id.in_(department_ids)
+            )
+        ).all()
     )
     units = [
         UnitRates(
             *(int(value or 0) for value in row[2:]),
-            hall=row[0],
-            department=row[1] or "",
+            hall=halls.get(row[0], ""),
+            department=departments.get(row[1], ""),
         )
-        for row in db.session.execute(query)
+        for row in sums
     ]
     return sorted(units, key=lambda u: (u.hall, u.department))
 
