@@ -212,5 +212,5 @@ def rollup_responses_command(everything: bool) -> None:
     from surveyapp.services.responses import rollups
 
     start = date.min if everything else None
-    written = rollups.refresh(start=start)
-    click.echo(f"rollup through {rollups.mark()}: {written} rows written")
+    rows = rollups.refresh(start=start)
+    click.echo(f"rollup through {rollups.mark()}: {rows} rows")

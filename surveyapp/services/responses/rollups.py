@@ -42,8 +42,9 @@ def mark() -> date | None:
 def refresh(start: date | None = None, through: date | None = None) -> int:
     """Recompute the rollup for the days from `start` (default: SETTLE_DAYS
     before the mark; every day when there is no mark) up to `through`
-    (default: today, UTC), and move the mark to `through`. Returns the rows
-    written. One transaction: readers see the old rollup or the new one."""
+    (default: today, UTC), and move the mark to `through`. Returns how many
+    rows the rollup holds. One transaction: readers see the old rollup or the
+    new one."""
     through = through or utcnow().date()
     current = mark()
     if start is None and current is not None:
@@ -62,11 +63,11 @@ def refresh(start: date | None = None, through: date | None = None) -> int:
         stale = stale.where(ResponseDayCount.day >= start)
     source = source.group_by(day, Response.hall_id, RATING, Response.verdict)
     db.session.execute(stale)
-    written = db.session.execute(
+    db.session.execute(
         insert(ResponseDayCount).from_select(
             ["day", "hall_id", "overall", "verdict", "responses"], source
         )
-    ).rowcount
+    )
     if current is None:
         db.session.add(RollupMark(name=NAME, through=through))
     else:
@@ -74,7 +75,7 @@ def refresh(start: date | None = None, through: date | None = None) -> int:
             update(RollupMark).where(RollupMark.name == NAME).values(through=through)
         )
     db.session.commit()
-    return written
+    return db.session.scalar(select(func.count()).select_from(ResponseDayCount))
 
 
 def move_verdict(response: Response, old: str, new: str) -> None:
