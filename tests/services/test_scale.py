@@ -239,3 +239,13 @@ def test_streamed_export_memory_does_not_grow_with_its_rows(demo):
     large = _export_peak(db)
     # Four times the rows, and the peak stays that of a batch or two.
     assert large < 1.5 * small, (small, large)
+
+
+def test_rollup_command(demo, runner):
+    db = demo
+    _add(db, [datetime(2026, 8, 1, 3), datetime(2026, 8, 2, 3)])
+    result = runner.invoke(args=["responses", "rollup", "--all"])
+    assert result.exit_code == 0, result.output
+    assert "rollup through" in result.output
+    assert rollups.mark() is not None
+    assert sum(n for n, _levels in _summary_counts(ResponseFilter()).values()) == 2
