@@ -209,3 +209,18 @@ def export_responses_command(
         raise click.ClickException(f"bad date: {exc}") from None
     size = write_export(filters, fmt, out)
     click.echo(f"wrote {out} ({size} bytes)")
+
+
+@responses_cli.command("rollup")
+@click.option(
+    "--all", "everything", is_flag=True, help="Recompute every day, not the last week."
+)
+def rollup_responses_command(everything: bool) -> None:
+    """Refresh the daily rollup behind the office summary (run it nightly)."""
+    from datetime import date
+
+    from surveyapp.services.responses import rollups
+
+    start = date.min if everything else None
+    rows = rollups.refresh(start=start)
+    click.echo(f"rollup through {rollups.mark()}: {rows} rows")

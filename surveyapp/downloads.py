@@ -7,9 +7,9 @@ import io
 from functools import wraps
 from typing import IO
 
-from flask import Response, make_response, send_file
+from flask import Response, make_response, send_file, stream_with_context
 
-from surveyapp.tables.writer import MEDIA_TYPES
+from surveyapp.tables.writer import MEDIA_TYPES, Sheet, csv_chunks
 
 NO_STORE = "no-store"
 
@@ -31,6 +31,20 @@ def send_table(
         conditional=False,
     )
     response.content_length = size
+    response.headers["Cache-Control"] = NO_STORE
+    return response
+
+
+def stream_csv(sheet: Sheet, name: str) -> Response:
+    """A sheet as a CSV download sent while its rows are read (a generator
+    response, tables.writer.csv_chunks): constant memory at any size, and
+    the first bytes leave at once. No Content-Length: the size is not known
+    until the last row. Never cached, as send_table."""
+    response = Response(
+        stream_with_context(csv_chunks(sheet)),
+        mimetype=MEDIA_TYPES["csv"],
+    )
+    response.headers.set("Content-Disposition", "attachment", filename=f"{name}.csv")
     response.headers["Cache-Control"] = NO_STORE
     return response
 

@@ -13,7 +13,7 @@ from surveyapp.models.org import (
     Window,
 )
 from surveyapp.models.quality import *  # noqa: F403
-from surveyapp.models.responses import Response
+from surveyapp.models.responses import Response, ResponseDayCount, RollupMark
 from surveyapp.models.sampling import *  # noqa: F403
 from surveyapp.models.surveys import (
     Questionnaire,

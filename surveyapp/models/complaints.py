@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.extensions import db
@@ -100,18 +100,25 @@ class ComplaintCase(db.Model):
     """差评 follow-up: a bad rating with a complaint, owed a fix and a reply."""
 
     __tablename__ = "complaint_cases"
+    # The cases list pages by (due_at, id), filtered by hall or state
+    # (services/keyset.py, migration 0011).
+    __table_args__ = (
+        Index("ix_complaint_cases_due_id", "due_at", "id"),
+        Index("ix_complaint_cases_hall_due", "hall_id", "due_at", "id"),
+        Index("ix_complaint_cases_state_due", "state", "due_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(
         ForeignKey("complaints.id", ondelete="CASCADE"), unique=True
     )
-    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("departments.id"), index=True
     )
-    state: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    state: Mapped[str] = mapped_column(String(16), default="new")
     opened_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    due_at: Mapped[datetime] = mapped_column(index=True)
+    due_at: Mapped[datetime]
     assignee: Mapped[str] = mapped_column(String(120), default="")
     rectification: Mapped[str] = mapped_column(Text, default="")
     reply: Mapped[str] = mapped_column(Text, default="")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,7 +37,10 @@ class Response(db.Model):
     # review queue's index holds only its own rows. Nothing looks responses
     # up by version or by rating alone.
     __table_args__ = (
-        Index("ix_responses_hall_submitted", "hall_id", "submitted_at"),
+        # The lists page by (submitted_at, id) (services/keyset.py, migration
+        # 0011): the id settles ties on a timestamp inside the index.
+        Index("ix_responses_submitted_id", "submitted_at", "id"),
+        Index("ix_responses_hall_submitted", "hall_id", "submitted_at", "id"),
         Index("ix_responses_window_submitted", "window_id", "submitted_at"),
         *map(
             _where_set,
@@ -54,7 +57,7 @@ class Response(db.Model):
     window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"))
     service_item_id: Mapped[int | None] = mapped_column(ForeignKey("service_items.id"))
     started_at: Mapped[datetime]
-    submitted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     duration_s: Mapped[float] = mapped_column(default=0.0)
     language: Mapped[str] = mapped_column(String(8), default="zh")
     mode: Mapped[str] = mapped_column(String(16), default="qr")
@@ -109,3 +112,25 @@ class Response(db.Model):
     hall: Mapped[Hall] = relationship()
     window: Mapped[Window | None] = relationship()
     service_item: Mapped[ServiceItem | None] = relationship()
+
+
+class ResponseDayCount(db.Model):
+    """Rollup: responses per local day (TIMEZONE), hall, rating (0: none) and verdict, for
+    the days before its mark (services/responses/rollups.py; docs/operations.md)."""
+
+    __tablename__ = "response_day_counts"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    overall: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    verdict: Mapped[str] = mapped_column(String(16), primary_key=True)
+    responses: Mapped[int] = mapped_column(default=0)
+
+
+class RollupMark(db.Model):
+    """How far a rollup reaches: its rows hold every day before `through`."""
+
+    __tablename__ = "rollup_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    through: Mapped[date]

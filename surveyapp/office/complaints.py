@@ -9,19 +9,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from surveyapp.downloads import no_store, send_table
+from surveyapp.downloads import no_store, send_table, stream_csv
 from surveyapp.extensions import db
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import CASE_STATES, ROUTING_STATES, Complaint
 from surveyapp.models.complaints import ComplaintCase as Case
 from surveyapp.numbers import whole_number
 from surveyapp.office import bp
+from surveyapp.office.pages import cursor_from_args, filter_args, page_links
 from surveyapp.security import same_site_referrer
 from surveyapp.services.admin.users import audit
 from surveyapp.services.complaints import cases as case_service
 from surveyapp.services.complaints import pipeline as service
 from surveyapp.services.complaints.active_model import active_source, category_labels
-from surveyapp.services.complaints.exports import export_cases
+from surveyapp.services.complaints.exports import case_sheet, export_cases
 from surveyapp.services.complaints.inbox import (
     InboxFilter,
     PeriodError,
@@ -157,6 +158,9 @@ def complaint_topics():
     )
 
 
+CASE_FILTERS = ("state", "hall", "overdue")
+
+
 def _case_filters() -> tuple[str | None, int | None, bool]:
     state = request.args.get("state")
     state = state if state in CASE_STATES else None
@@ -171,21 +175,20 @@ def _case_filters() -> tuple[str | None, int | None, bool]:
 @no_store
 def cases():
     state, hall_id, overdue = _case_filters()
-    rows = case_service.list_cases(state, hall_id, overdue)
+    page = case_service.list_cases(
+        state, hall_id, overdue, cursor=cursor_from_args(request.args)
+    )
     return render_template(
         "office/complaints/cases.html",
-        rows=rows,
-        rates=case_service.unit_rates(case_service.list_cases()),
+        rows=page.rows,
+        pager=page_links("office.cases", page, CASE_FILTERS),
+        rates=case_service.unit_rates(),
         is_overdue=case_service.is_overdue,
         halls=all_halls(),
         states=CASE_STATES,
         state=state,
         overdue=overdue,
-        filter_args={
-            k: request.args[k]
-            for k in ("state", "hall", "overdue")
-            if request.args.get(k)
-        },
+        filter_args=filter_args(request.args, CASE_FILTERS),
         **_names(),
     )
 
@@ -196,9 +199,11 @@ def cases_export(fmt: str):
     if fmt not in FORMATS:
         abort(404)
     state, hall_id, overdue = _case_filters()
-    data = export_cases(fmt, state, hall_id, overdue)
     audit(_me(), "export_cases", fmt, {"args": dict(request.args)}, request.remote_addr)
-    return send_table(data, fmt, f"cases-{date.today().isoformat()}")
+    name = f"cases-{date.today().isoformat()}"
+    if fmt == "csv":  # written as it is read
+        return stream_csv(case_sheet(state, hall_id, overdue), name)
+    return send_table(export_cases(fmt, state, hall_id, overdue), fmt, name)
 
 
 def _detail(case: Case, phone: str | None = None):

@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from surveyapp.downloads import no_store, send_table
+from surveyapp.downloads import no_store, send_table, stream_csv
 from surveyapp.extensions import limiter
-from surveyapp.numbers import whole_number
 from surveyapp.office import bp
 from surveyapp.office.complaints import STATE_NAMES
 from surveyapp.office.dashboard import dashboard
 from surveyapp.office.forms import LoginForm, filters_from_args
+from surveyapp.office.pages import cursor_from_args, filter_args, page_links
 from surveyapp.ratelimits import account_key, failed_sign_in
 from surveyapp.security import same_site_path
 from surveyapp.services.admin.users import audit, authenticate, end_sessions
@@ -24,7 +24,11 @@ from surveyapp.services.complaints.cases import is_overdue
 from surveyapp.services.organisation import qr as qr_service
 from surveyapp.services.organisation.catalogue import all_halls, hall_by_code
 from surveyapp.services.organisation.units import active_halls
-from surveyapp.services.responses.exports import FORMATS, export_responses
+from surveyapp.services.responses.exports import (
+    FORMATS,
+    export_responses,
+    response_sheet,
+)
 from surveyapp.services.responses.summaries import hall_summaries, list_responses
 
 LEVEL_NAMES = {
@@ -150,33 +154,21 @@ def poster(code: str):
 @no_store
 def responses():
     filters = filters_from_args(request.args)
-    page = max(request.args.get("page", 1, type=whole_number) or 1, 1)
-    rows, total = list_responses(filters, page=page)
-    halls = all_halls()
+    page, total = list_responses(filters, cursor=cursor_from_args(request.args))
     return render_template(
         "office/responses.html",
-        rows=rows,
+        rows=page.rows,
         total=total,
-        page=page,
-        halls=halls,
-        args=_filter_args(),
+        pager=page_links("office.responses", page, FILTER_ARGS),
+        halls=all_halls(),
+        args=filter_args(request.args, FILTER_ARGS),
         show_text=current_user.is_office,
-        next_url=_page_url("office.responses", page + 1) if total > page * 50 else None,
     )
 
 
 # The query-string filters of the responses pages (office/forms.py), the only
-# parameters carried into their links: a stray `fmt` or `endpoint` would
-# collide with url_for's own arguments.
+# parameters carried into their links.
 FILTER_ARGS = ("hall", "from", "to", "rating", "verdict")
-
-
-def _filter_args() -> dict[str, str]:
-    return {k: request.args[k] for k in FILTER_ARGS if request.args.get(k)}
-
-
-def _page_url(endpoint: str, page: int) -> str:
-    return url_for(endpoint, page=page, **_filter_args())
 
 
 @bp.route("/responses/export.<fmt>")
@@ -185,7 +177,6 @@ def export(fmt: str):
     if fmt not in FORMATS:
         abort(404)
     filters = filters_from_args(request.args)
-    data = export_responses(filters, fmt)
     audit(
         current_user,
         "export_responses",
@@ -193,4 +184,7 @@ def export(fmt: str):
         {"args": dict(request.args)},
         request.remote_addr,
     )
-    return send_table(data, fmt, f"responses-{date.today().isoformat()}")
+    name = f"responses-{date.today().isoformat()}"
+    if fmt == "csv":  # written as it is read: constant memory, first bytes at once
+        return stream_csv(response_sheet(filters), name)
+    return send_table(export_responses(filters, fmt), fmt, name)

@@ -11,12 +11,13 @@ make a file unreadable. Numbers stay numbers.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
 import numbers
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -34,6 +35,8 @@ MEDIA_TYPES = {
 }
 # Held in memory up to this size, then in a temporary file.
 SPOOL_BYTES = 4 * 1024 * 1024
+# Rows of CSV sent (or written) at a time.
+CSV_CHUNK_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -82,15 +85,31 @@ def write_table(out: IO[bytes], fmt: str, sheets: Sequence[Sheet]) -> None:
 
 
 def _write_csv(out: IO[bytes], sheet: Sheet) -> None:
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-    try:
-        writer = csv.writer(text)
-        writer.writerow([_csv_cell(h) for h in sheet.header])
-        for row in sheet.rows:
-            writer.writerow([_csv_cell(v) for v in row])
-        text.flush()
-    finally:
-        text.detach()  # the caller's file stays open
+    for chunk in csv_chunks(sheet):
+        out.write(chunk)
+
+
+def csv_chunks(sheet: Sheet, rows_per_chunk: int = CSV_CHUNK_ROWS) -> Iterator[bytes]:
+    """The sheet as CSV (UTF-8 with a byte-order mark), in pieces of
+    `rows_per_chunk` rows as the rows come: what a streamed download sends,
+    in memory bounded by one piece whatever the number of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_csv_cell(h) for h in sheet.header])
+    yield codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    pending = 0
+    buffer.seek(0)
+    buffer.truncate()
+    for row in sheet.rows:
+        writer.writerow([_csv_cell(v) for v in row])
+        pending += 1
+        if pending == rows_per_chunk:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue().encode("utf-8")
 
 
 def _csv_cell(value: Any) -> Any:

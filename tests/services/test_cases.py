@@ -134,7 +134,7 @@ def test_overdue_and_rates(case, officer, db, submit):
     late = case.due_at + timedelta(hours=1)
     assert not cases.is_overdue(case, case.opened_at)
     assert cases.is_overdue(case, late)
-    [unit] = cases.unit_rates([case], late)
+    [unit] = cases.unit_rates(late)
     assert (unit.cases, unit.rectified, unit.overdue) == (1, 0, 1)
     assert unit.rectification_rate == 0.0 and unit.on_time_rate == 0.0
     # A second case at the same window, answered in time.
@@ -145,13 +145,13 @@ def test_overdue_and_rates(case, officer, db, submit):
     ).one()
     cases.transition(second, "assigned", officer)
     cases.transition(second, "replied", officer, reply="已维修", now=second.opened_at)
-    [unit] = cases.unit_rates([case, second], late)
+    [unit] = cases.unit_rates(late)
     assert unit.cases == 2 and unit.rectification_rate == 0.5
     assert unit.on_time_rate == 0.5 and unit.overdue == 1
     # Before the deadline, an unanswered case is not yet due.
-    [unit] = cases.unit_rates([case, second], second.opened_at)
+    [unit] = cases.unit_rates(second.opened_at)
     assert unit.on_time_rate == 1.0
-    assert [c.id for c in cases.list_cases(state="new")] == [case.id]
+    assert [c.id for c in cases.list_cases(state="new").rows] == [case.id]
 
 
 def _phone_case(db, submit) -> ComplaintCase:

@@ -73,7 +73,7 @@ def test_summary_index_cases_and_api_count_the_same(app, client, demo, db, offic
     summary = hall_summaries(ResponseFilter.for_period(period, hall.id))[0]
     frame = load_frame(period, "hall", utcnow(), False, app.config["TIMEZONE"])
     index_inputs = int(frame[(frame["hall_id"] == hall.id) & frame["counted"]].shape[0])
-    listed = cases.unit_rates(cases.list_cases(hall_id=hall.id))
+    listed = [u for u in cases.unit_rates() if u.hall == hall.name]
     case_count = sum(unit.cases for unit in listed)
     complaints, total = inbox(InboxFilter(hall_id=hall.id, period=demo_period()))
     run = publish_run(compute_run(demo_period(), "hall"))
@@ -113,14 +113,15 @@ def test_rejection_withdraws_the_case_and_reversal_brings_it_back(case, db, offi
     response = case.complaint.response
     decision = review.decide(response, officer, "reject", note="机器人")
     assert case.withdrawn_at is not None and case.withdrawn_reason == "rejected"
-    assert cases.list_cases() == [] and cases.list_cases(withdrawn=True) == [case]
-    assert cases.unit_rates([case]) == [] and not cases.is_overdue(case)
+    assert cases.list_cases().rows == []
+    assert cases.list_cases(withdrawn=True).rows == [case]
+    assert cases.unit_rates() == [] and not cases.is_overdue(case)
     assert sum(count for _state, count, _late in cases.state_counts()) == 0
     assert inbox(InboxFilter())[1] == 0 and inbox(InboxFilter(rejected=True))[1] == 1
     with pytest.raises(cases.CaseError):
         cases.transition(case, "assigned", officer)
     review.reverse(decision, officer, note="核实为真实评价")
-    assert case.withdrawn_at is None and cases.list_cases() == [case]
+    assert case.withdrawn_at is None and cases.list_cases().rows == [case]
     notes = [e.note for e in case.events]
     assert notes[-2:] == [
         "withdrawn: response rejected",

@@ -15,6 +15,7 @@ from surveyapp.extensions import db as _db
 from surveyapp.models import Hall, Response, ServiceItem
 from surveyapp.services.fieldwork import frames, plans
 from surveyapp.services.indices.runs import compute_run
+from surveyapp.tables.writer import table_bytes
 from tests.complaint_helpers import worker_round
 from tests.conftest import full_answers
 from tests.firm_factories import HALL, ITEM, firm, make_project
@@ -74,6 +75,23 @@ def test_cases_export(client, login, submit, fmt):
     none = _download(client, f"/office/cases/export.{fmt}?state=closed")
     if fmt == "csv":
         assert len(none.decode("utf-8-sig").strip().splitlines()) == 1
+
+
+def test_streamed_cases_csv_equals_the_file(client, login, submit):
+    from surveyapp.services.complaints.exports import case_sheet, export_cases
+
+    for text in PAYLOADS:
+        assert submit(full_answers(1, q_complaint=text)).status_code == 303
+    worker_round()
+    login()
+    streamed = _download(client, "/office/cases/export.csv")
+    with client.application.app_context():
+        spooled = export_cases("csv")
+        try:
+            assert streamed == spooled.read()
+        finally:
+            spooled.close()
+        assert table_bytes("csv", [case_sheet()]) == streamed
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

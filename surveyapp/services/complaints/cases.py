@@ -8,11 +8,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import case as when
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from surveyapp.extensions import db
-from surveyapp.models import User
+from surveyapp.models import Department, Hall, User
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import (
     CASE_STATES,
@@ -24,6 +24,7 @@ from surveyapp.models.users import ROLE_ADMIN, ROLE_ANALYST
 from surveyapp.security import decrypt_text
 from surveyapp.services.admin.users import audit
 from surveyapp.services.complaints.workdays import add_working_days
+from surveyapp.services.keyset import Cursor, KeysetPage, keyset_page
 from surveyapp.services.responses.counting import case_counts
 from surveyapp.tables.cells import has_unstorable
 
@@ -219,30 +220,89 @@ class CaseRates:
         self.overdue += _overdue(state, due_at, now)
 
 
+def rate_columns(now: datetime) -> list:
+    """CaseRates.count as SQL sums over a query of ComplaintCase rows, in the
+    order of CaseRates' fields: the rates of many cases without loading them."""
+    cases = ComplaintCase
+    past_due = cases.due_at < now
+    due = or_(cases.replied_at.is_not(None), past_due)
+    on_time = and_(cases.replied_at.is_not(None), cases.replied_at <= cases.due_at)
+    overdue = and_(cases.state.in_(OPEN_STATES), past_due)
+
+    def total(condition) -> object:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return [
+        func.count(cases.id),
+        total(cases.state.in_(("replied", "closed"))),
+        total(on_time),
+        total(due),
+        total(overdue),
+        total(cases.fix_rating.is_not(None)),
+        total(cases.fix_rating >= 2),
+    ]
+
+
+def rates_of(row) -> CaseRates:
+    """The CaseRates of a row of `rate_columns` sums."""
+    return CaseRates(*(int(value or 0) for value in row))
+
+
 @dataclass
 class UnitRates(CaseRates):
     hall: str = ""
     department: str = ""
 
 
-def unit_rates(
-    cases: Iterable[ComplaintCase], now: datetime | None = None
-) -> list[UnitRates]:
+def unit_rates(now: datetime | None = None) -> list[UnitRates]:
     """Per hall and department: rectification rate (replied or closed, of all
-    cases) and on-time rate (replied by the deadline, of cases replied or due).
-    Withdrawn cases count in neither."""
+    cases) and on-time rate (replied by the deadline, of cases replied or due),
+    summed by the database by ids; the names are joined on afterwards (a
+    grouping by text would sort every case by its names)."""
     now = now or utcnow()
-    units: dict[tuple, UnitRates] = {}
-    for case in cases:
-        if case.withdrawn_at is not None:
-            continue
-        dept = case.department.name if case.department else ""
-        unit = units.setdefault(
-            (case.hall_id, case.department_id),
-            UnitRates(hall=case.hall.name, department=dept),
+    cases = ComplaintCase
+    query = select(cases.hall_id, cases.department_id, *rate_columns(now)).group_by(
+        cases.hall_id, cases.department_id
+    )
+    sums = db.session.execute(query.where(case_counts())).all()
+    halls = dict(db.session.execute(select(Hall.id, Hall.name)).all())
+    department_ids = {row[1] for row in sums if row[1] is not None}
+    departments = dict(
+        db.session.execute(
+            select(Department.id, Department.name).where(
+                Department.id.in_(department_ids)
+            )
+        ).all()
+    )
+    units = [
+        UnitRates(
+            *(int(value or 0) for value in row[2:]),
+            hall=halls.get(row[0], ""),
+            department=departments.get(row[1], ""),
         )
-        unit.count(case.state, case.replied_at, case.due_at, now, case.fix_rating)
-    return sorted(units.values(), key=lambda u: (u.hall, u.department))
+        for row in sums
+    ]
+    return sorted(units, key=lambda u: (u.hall, u.department))
+
+
+def _case_query(
+    state: str | None,
+    hall_id: int | None,
+    overdue: bool,
+    now: datetime,
+    withdrawn: bool = False,
+) -> Select:
+    """The cases that count (or, with `withdrawn`, only the withdrawn ones)."""
+    query = select(ComplaintCase).where(~case_counts() if withdrawn else case_counts())
+    if state:
+        query = query.where(ComplaintCase.state == state)
+    if hall_id:
+        query = query.where(ComplaintCase.hall_id == hall_id)
+    if overdue:
+        query = query.where(
+            ComplaintCase.state.in_(OPEN_STATES), ComplaintCase.due_at < now
+        )
+    return query
 
 
 def list_cases(
@@ -251,19 +311,23 @@ def list_cases(
     overdue: bool = False,
     *,
     withdrawn: bool = False,
-) -> list[ComplaintCase]:
-    """The cases that count (or, with `withdrawn`, only the withdrawn ones)."""
-    query = select(ComplaintCase).order_by(ComplaintCase.due_at)
-    query = query.where(~case_counts() if withdrawn else case_counts())
-    if state:
-        query = query.where(ComplaintCase.state == state)
-    if hall_id:
-        query = query.where(ComplaintCase.hall_id == hall_id)
-    if overdue:
-        query = query.where(
-            ComplaintCase.state.in_(OPEN_STATES), ComplaintCase.due_at < utcnow()
-        )
-    return list(db.session.scalars(query.limit(1000)))
+    cursor: Cursor | None = None,
+    per_page: int = 50,
+) -> KeysetPage:
+    """One page of the cases, soonest due first (keyset pages by (due_at, id))."""
+    query = _case_query(state, hall_id, overdue, utcnow(), withdrawn).options(
+        joinedload(ComplaintCase.hall),
+        joinedload(ComplaintCase.department),
+        joinedload(ComplaintCase.complaint),
+    )
+    return keyset_page(
+        query,
+        ComplaintCase.due_at,
+        ComplaintCase.id,
+        descending=False,
+        cursor=cursor,
+        per_page=per_page,
+    )
 
 
 def handler_id(case: ComplaintCase) -> int | None:
@@ -328,7 +392,7 @@ def state_counts(now: datetime | None = None) -> list[tuple[str, int, int]]:
             ComplaintCase.state,
             func.count(ComplaintCase.id),
             func.sum(
-                when(
+                case(
                     (
                         ComplaintCase.state.in_(OPEN_STATES)
                         & (ComplaintCase.due_at < now),

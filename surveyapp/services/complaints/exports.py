@@ -104,6 +104,13 @@ def export_cases(
     """The cases the list shows (same filters), with the citizen's complaint
     and the unit's reply, never the phone; a file to send and close."""
     check_format(fmt)
+    return table_file(fmt, [case_sheet(state, hall_id, overdue)])
+
+
+def case_sheet(
+    state: str | None = None, hall_id: int | None = None, overdue: bool = False
+) -> Sheet:
+    """The cases export's one sheet; its rows are read as they are iterated
+    (a streamed download, downloads.stream_csv)."""
     tz = current_app.config.get("TIMEZONE", "Asia/Shanghai")
-    rows = _rows(_query(state, hall_id, overdue), tz)
-    return table_file(fmt, [Sheet("cases", CASE_COLUMNS, rows)])
+    return Sheet("cases", CASE_COLUMNS, _rows(_query(state, hall_id, overdue), tz))

@@ -32,6 +32,7 @@ from surveyapp.models.quality import TransactionCode
 from surveyapp.services.complaints.withdrawal import follow_verdict
 from surveyapp.services.quality import presence
 from surveyapp.services.questionnaires.definitions import iter_questions
+from surveyapp.services.responses import rollups
 from surveyapp.services.responses.counting import verdict_counts
 
 log = logging.getLogger(__name__)
@@ -241,6 +242,7 @@ def apply_verdict(response: Response, verdict: str, user: User | None = None) ->
 
     held, holds = counts_in_quota(response.verdict), counts_in_quota(verdict)
     was_counted = verdict_counts(response.verdict)
+    rollups.move_verdict(response, response.verdict, verdict)
     response.verdict = verdict
     if held and not holds:
         release_quota(response)

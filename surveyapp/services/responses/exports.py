@@ -37,7 +37,13 @@ from surveyapp.tables.writer import (
     write_table,
 )
 
-__all__ = ["FIXED_COLUMNS", "FORMATS", "export_responses", "write_export"]
+__all__ = [
+    "FIXED_COLUMNS",
+    "FORMATS",
+    "export_responses",
+    "response_sheet",
+    "write_export",
+]
 
 FIXED_COLUMNS = [
     "response_id",
@@ -171,7 +177,8 @@ def _reasons_text(codes: list | None) -> str:
     return "；".join(f"{a} / {b}" for a, b in zip(zh, en, strict=True))
 
 
-def _sheet(filters: ResponseFilter) -> Sheet:
+def response_sheet(filters: ResponseFilter) -> Sheet:
+    """The export's one sheet; its rows are read as they are iterated."""
     header, rows = response_rows(filters)
     return Sheet("responses", header, rows)
 
@@ -179,7 +186,7 @@ def _sheet(filters: ResponseFilter) -> Sheet:
 def export_responses(filters: ResponseFilter, fmt: str) -> IO[bytes]:
     """The export as a file to send and close (tables.writer.table_file)."""
     check_format(fmt)
-    return table_file(fmt, [_sheet(filters)])
+    return table_file(fmt, [response_sheet(filters)])
 
 
 def write_export(filters: ResponseFilter, fmt: str, out: Path) -> int:
@@ -189,5 +196,5 @@ def write_export(filters: ResponseFilter, fmt: str, out: Path) -> int:
     descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(descriptor, 0o600)  # also when the file was there before
     with os.fdopen(descriptor, "wb") as handle:
-        write_table(handle, fmt, [_sheet(filters)])
+        write_table(handle, fmt, [response_sheet(filters)])
     return out.stat().st_size

@@ -6,17 +6,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from surveyapp.analysis.periods import Period
 from surveyapp.extensions import db
 from surveyapp.models import Hall, Response
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import Complaint, ComplaintCase
-from surveyapp.services.complaints.cases import CaseRates
+from surveyapp.services.complaints.cases import CaseRates, rate_columns, rates_of
+from surveyapp.services.keyset import Cursor, KeysetPage, keyset_page
 from surveyapp.services.organisation.catalogue import all_halls
-from surveyapp.services.paging import page_of
-from surveyapp.services.responses.counting import case_counts, response_counts
+from surveyapp.services.responses import rollups
+from surveyapp.services.responses.counting import COUNTED_VERDICTS, case_counts
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,24 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def list_responses(
-    filters: ResponseFilter, *, page: int = 1, per_page: int = 50
-) -> tuple[list[Response], int]:
-    query = filters.apply(select(Response)).order_by(
-        Response.submitted_at.desc(), Response.id.desc()
+    filters: ResponseFilter, *, cursor: Cursor | None = None, per_page: int = 50
+) -> tuple[KeysetPage, int]:
+    """One page of the responses, newest first (keyset pages by
+    (submitted_at, id)), and how many the filters select (from the rollup)."""
+    query = filters.apply(select(Response)).options(
+        joinedload(Response.hall),
+        joinedload(Response.window),
+        joinedload(Response.service_item),
     )
-    return page_of(query, page, per_page)
+    page = keyset_page(
+        query,
+        Response.submitted_at,
+        Response.id,
+        descending=True,
+        cursor=cursor,
+        per_page=per_page,
+    )
+    return page, sum(rollups.counts(filters).values())
 
 
 @dataclass(frozen=True)
@@ -97,57 +111,54 @@ def case_rates_by_hall(
     filters: ResponseFilter, now: datetime | None = None
 ) -> dict[int, CaseRates]:
     """差评 follow-up of the responses the filters select, per hall: the same
-    rates as the cases page, with each case's state as of `now`."""
+    rates as the cases page, with each case's state as of `now`, summed by
+    the database. A complaint carries its response's hall and time, so only
+    a rating or verdict filter needs the responses themselves."""
     now = now or utcnow()
-    query = filters.apply(
-        select(
-            ComplaintCase.hall_id,
-            ComplaintCase.state,
-            ComplaintCase.replied_at,
-            ComplaintCase.due_at,
-        )
+    query = (
+        select(ComplaintCase.hall_id, *rate_columns(now))
         .join(Complaint, ComplaintCase.complaint_id == Complaint.id)
-        .join(Response, Complaint.response_id == Response.id)
-        .where(case_counts(), response_counts())
+        .where(case_counts())
+        .group_by(ComplaintCase.hall_id)
     )
-    rates: dict[int, CaseRates] = {}
-    for hall_id, state, replied_at, due_at in db.session.execute(query):
-        rates.setdefault(hall_id, CaseRates()).count(state, replied_at, due_at, now)
-    return rates
+    if filters.rating or filters.verdict:
+        query = filters.apply(
+            query.join(Response, Complaint.response_id == Response.id)
+        )
+    else:
+        if filters.hall_id:
+            query = query.where(Complaint.hall_id == filters.hall_id)
+        if filters.date_from:
+            query = query.where(
+                Complaint.submitted_at >= _day_bounds(filters.date_from)[0]
+            )
+        if filters.date_to:
+            query = query.where(
+                Complaint.submitted_at < _day_bounds(filters.date_to)[1]
+            )
+    return {row[0]: rates_of(row[1:]) for row in db.session.execute(query)}
 
 
 def hall_summaries(
     filters: ResponseFilter, now: datetime | None = None
 ) -> list[HallSummary]:
     """One row per hall: counts per 好差评 level of the responses that count
-    (services/responses/counting.py) in a single grouped query, and the 差评
-    follow-up rates of the cases that count among the same responses."""
-    level_columns = [
-        func.sum(case((Response.overall == level, 1), else_=0)).label(f"l{level}")
-        for level in range(1, 6)
-    ]
-    query = (
-        filters.apply(select(Response.hall_id, func.count(Response.id), *level_columns))
-        .where(response_counts())
-        .group_by(Response.hall_id)
-    )
-    counts = {row[0]: row for row in db.session.execute(query)}
+    (services/responses/counting.py; the daily rollup and a live count since
+    it, rollups.counts), and the 差评 follow-up rates of the cases that count
+    among the same responses."""
+    counts = rollups.counts(filters, verdicts=COUNTED_VERDICTS)
     case_rates = case_rates_by_hall(filters, now)
-    halls = all_halls()
     summaries = []
-    for hall in halls:
+    for hall in all_halls():
         if filters.hall_id and hall.id != filters.hall_id:
             continue
-        row = counts.get(hall.id)
-        levels = (
-            {level: int(row[level + 1] or 0) for level in range(1, 6)} if row else {}
-        )
+        levels = {
+            level: counts[(hall.id, level)]
+            for level in range(1, 6)
+            if counts[(hall.id, level)]
+        }
+        total = sum(n for (hall_id, _level), n in counts.items() if hall_id == hall.id)
         summaries.append(
-            HallSummary(
-                hall,
-                int(row[1]) if row else 0,
-                levels,
-                case_rates.get(hall.id, CaseRates()),
-            )
+            HallSummary(hall, total, levels, case_rates.get(hall.id, CaseRates()))
         )
     return summaries
