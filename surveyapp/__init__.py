@@ -141,11 +141,21 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from surveyapp.i18n import current_language, localized, remember_language
+    from surveyapp.local_times import (
+        local_date,
+        local_deadline,
+        local_time,
+        zone_name,
+    )
     from surveyapp.security import add_security_headers
 
     app.after_request(remember_language)
     app.after_request(add_security_headers)
+    app.jinja_env.filters.update(
+        local_time=local_time, local_date=local_date, local_deadline=local_deadline
+    )
     app.jinja_env.globals.update(
+        zone_name=zone_name,
         localized=localized,
         current_language=current_language,
         has_endpoint=lambda name: name in app.view_functions,
