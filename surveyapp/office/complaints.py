@@ -15,6 +15,7 @@ from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import CASE_STATES, ROUTING_STATES, Complaint
 from surveyapp.models.complaints import ComplaintCase as Case
 from surveyapp.office import bp
+from surveyapp.office.index_notes import index_error
 from surveyapp.services.admin.users import audit
 from surveyapp.services.complaints import cases as case_service
 from surveyapp.services.complaints import pipeline as service
@@ -92,7 +93,7 @@ def complaints():
     try:
         rows, total = inbox(filters)
     except IndexRunError as exc:
-        flash(_("Period not understood: %(error)s", error=str(exc)), "error")
+        flash(index_error(exc), "error")
         return redirect(url_for("office.complaints"), 303)
     return render_template(
         "office/complaints/inbox.html",
@@ -134,7 +135,7 @@ def complaint_topics():
     try:
         result = topics(hall_id, period)
     except IndexRunError as exc:
-        flash(_("Period not understood: %(error)s", error=str(exc)), "error")
+        flash(index_error(exc), "error")
         return redirect(url_for("office.complaint_topics"), 303)
     return render_template(
         "office/complaints/topics.html",

@@ -219,7 +219,10 @@ def test_interviewer_enters_a_response_on_a_tablet(client, login, project):
 def test_dashboard_and_callback_export_for_the_manager(client, login, project, db):
     manager = login("m1", "firm_manager", firm=firm("F1"))
     page = client.get(f"/firm/p/{project.id}").get_data(as_text=True)
-    assert "H450900 · nr" in page and 'name="viewport"' in page
+    assert (
+        "玉林市政务服务中心 · 自然资源局（不动产登记）" in page
+        and 'name="viewport"' in page
+    )
     assert (
         client.get(f"/firm/p/{project.id}/quotas.csv")
         .data.decode("utf-8-sig")
