@@ -220,7 +220,7 @@ def test_dashboard_and_callback_export_for_the_manager(client, login, project, d
     manager = login("m1", "firm_manager", firm=firm("F1"))
     page = client.get(f"/firm/p/{project.id}").get_data(as_text=True)
     assert (
-        "玉林市政务服务中心 · 自然资源局（不动产登记）" in page
+        "玉林市政务服务中心 · 玉林市自然资源局（不动产登记）" in page
         and 'name="viewport"' in page
     )
     assert (
