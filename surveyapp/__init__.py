@@ -140,7 +140,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from surveyapp.i18n import current_language, localized, remember_language
+    from surveyapp.i18n import (
+        current_language,
+        localized,
+        or_list,
+        remember_language,
+    )
     from surveyapp.local_times import (
         local_date,
         local_deadline,
@@ -152,7 +157,10 @@ def _register_hooks(app: Flask) -> None:
     app.after_request(remember_language)
     app.after_request(add_security_headers)
     app.jinja_env.filters.update(
-        local_time=local_time, local_date=local_date, local_deadline=local_deadline
+        local_time=local_time,
+        local_date=local_date,
+        local_deadline=local_deadline,
+        or_list=or_list,
     )
     app.jinja_env.globals.update(
         zone_name=zone_name,
