@@ -173,11 +173,12 @@ class ScreenWindow:
 def screen_windows() -> list[tuple[Hall, list[ScreenWindow]]]:
     """Active windows grouped by hall (in code order), each with the time its
     current screen link was issued (None: it has none)."""
-    issued = dict(
-        db.session.execute(select(WindowScreen.window_id, WindowScreen.created_at))
-        .tuples()
-        .all()
-    )
+    issued = {
+        window_id: created_at
+        for window_id, created_at in db.session.execute(
+            select(WindowScreen.window_id, WindowScreen.created_at)
+        )
+    }
     rows = db.session.execute(
         select(Hall, Window)
         .join(Window, Window.hall_id == Hall.id)
