@@ -154,14 +154,28 @@ def _register_hooks(app: Flask) -> None:
         current_language,
         language_switch,
         localized,
+        or_list,
         remember_language,
+    )
+    from surveyapp.local_times import (
+        local_date,
+        local_deadline,
+        local_time,
+        zone_name,
     )
     from surveyapp.security import add_security_headers, refuse_nul_bytes
 
     app.before_request(refuse_nul_bytes)
     app.after_request(remember_language)
     app.after_request(add_security_headers)
+    app.jinja_env.filters.update(
+        local_time=local_time,
+        local_date=local_date,
+        local_deadline=local_deadline,
+        or_list=or_list,
+    )
     app.jinja_env.globals.update(
+        zone_name=zone_name,
         localized=localized,
         current_language=current_language,
         language_switch=language_switch,

@@ -6,8 +6,10 @@ from functools import cache, lru_cache
 from urllib.parse import urlencode
 
 from babel import Locale
+from babel.lists import format_list
 from flask import current_app, g, request
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -69,3 +71,10 @@ def remember_language(response):
             LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True
         )
     return response
+
+
+def or_list(items) -> Markup:
+    """Alternatives joined as the language joins them: “a”或“b”, “a” or “b”."""
+    return Markup(
+        format_list([str(escape(i)) for i in items], style="or", locale=get_locale())
+    )

@@ -40,12 +40,18 @@ def _target(project_id: int, hall_id: int):
     hall = next((h for h in project.halls if h.id == hall_id), None)
     if hall is None:
         abort(404)
+    # The window the interviewer stands at, picked with the hall: the response
+    # records it as a QR response records the window of its code.
+    window_id = request.args.get("window", type=int)
+    window = next((w for w in hall.windows if w.id == window_id and w.active), None)
+    if window_id is not None and window is None:
+        abort(404)
     if not in_fieldwork(project):
         page = render_template(
             "firm/interview_halls.html", project=project, closed=True
         )
         abort(make_response(page, 409))
-    return project, SurveyTarget.of(hall, None, project.version)
+    return project, SurveyTarget.of(hall, window, project.version)
 
 
 def _render_form(project, target, values, *, errors=None, status=200, message=None):
@@ -53,7 +59,9 @@ def _render_form(project, target, values, *, errors=None, status=200, message=No
 
     if "ticket" not in values:
         values = MultiDict(values)
-        values["ticket"] = issue_ticket(target.version_id, target.hall_id, None)
+        values["ticket"] = issue_ticket(
+            target.version_id, target.hall_id, target.window_id
+        )
     return render_template(
         "public/questionnaire.html",
         token=None,
@@ -65,7 +73,10 @@ def _render_form(project, target, values, *, errors=None, status=200, message=No
         errors=errors or {},
         message=message,
         action=url_for(
-            "firm.interview_submit", project_id=project.id, hall_id=target.hall_id
+            "firm.interview_submit",
+            project_id=project.id,
+            hall_id=target.hall_id,
+            window=target.window_id,
         ),
     ), status
 
@@ -81,7 +92,12 @@ def interview_halls(project_id: int):
 @bp.route("/p/<int:project_id>/interview/<int:hall_id>", methods=["GET", "POST"])
 def interview(project_id: int, hall_id: int):
     project, target = _target(project_id, hall_id)
-    action = url_for("firm.interview", project_id=project.id, hall_id=hall_id)
+    action = url_for(
+        "firm.interview",
+        project_id=project.id,
+        hall_id=hall_id,
+        window=target.window_id,
+    )
     scope = ProjectScope.of(project)
     if request.method == "GET":
         return render_screener(target, scope, action)
@@ -106,7 +122,7 @@ def interview_submit(project_id: int, hall_id: int):
         abort(400)
     ctx = SubmissionContext(
         hall=target.hall,
-        window=None,
+        window=target.window,
         version=target.version,
         ticket=ticket,
         language=current_language(),
@@ -150,7 +166,13 @@ def interview_submit(project_id: int, hall_id: int):
     else:
         flash(_("Saved. Ready for the next respondent."), "success")
     page = redirect(
-        url_for("firm.interview", project_id=project.id, hall_id=hall_id), code=303
+        url_for(
+            "firm.interview",
+            project_id=project.id,
+            hall_id=hall_id,
+            window=target.window_id,
+        ),
+        code=303,
     )
     record_after(page, stored)
     return page

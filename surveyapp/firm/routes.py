@@ -62,6 +62,7 @@ def project(project_id: int):
         progress=fieldwork.daily_progress(project),
         interviewers=fieldwork.interviewer_figures(project),
         plan=plans.latest_plan(project.id),
+        categories=fieldwork.category_names(project),
     )
 
 
@@ -167,6 +168,7 @@ def plan(project_id: int):
         form=form,
         preview=preview,
         plan=plans.latest_plan(project.id),
+        categories=fieldwork.category_names(project),
     ), status
 
 

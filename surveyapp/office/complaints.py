@@ -16,6 +16,7 @@ from surveyapp.models.complaints import CASE_STATES, ROUTING_STATES, Complaint
 from surveyapp.models.complaints import ComplaintCase as Case
 from surveyapp.numbers import whole_number
 from surveyapp.office import bp
+from surveyapp.office.index_notes import index_error
 from surveyapp.office.pages import cursor_from_args, filter_args, page_links
 from surveyapp.security import same_site_referrer
 from surveyapp.services.admin.users import audit
@@ -97,7 +98,7 @@ def complaints():
     try:
         rows, total = inbox(filters)
     except PeriodError as exc:
-        flash(_("Period not understood: %(error)s", error=str(exc)), "error")
+        flash(index_error(exc), "error")
         return redirect(url_for("office.complaints"), 303)
     return render_template(
         "office/complaints/inbox.html",
@@ -145,7 +146,7 @@ def complaint_topics():
     try:
         result = topics(hall_id, period)
     except PeriodError as exc:
-        flash(_("Period not understood: %(error)s", error=str(exc)), "error")
+        flash(index_error(exc), "error")
         return redirect(url_for("office.complaint_topics"), 303)
     return render_template(
         "office/complaints/topics.html",

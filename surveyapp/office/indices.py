@@ -12,6 +12,12 @@ from surveyapp.downloads import send_table
 from surveyapp.numbers import whole_number
 from surveyapp.office import bp
 from surveyapp.office.index_charts import driver_chart, ranking_chart, trend_chart
+from surveyapp.office.index_notes import (
+    driver_name,
+    exclusion_label,
+    index_error,
+    method_note,
+)
 from surveyapp.services.indices import volumes as volume_service
 from surveyapp.services.indices.exports import FORMATS, MEDIA_TYPES, export_run
 from surveyapp.services.indices.runs import (
@@ -91,7 +97,10 @@ def index_run_create():
             user=current_user,
         )
     except IndexRunError as exc:
-        flash(_("The run could not be computed: %(error)s", error=str(exc)), "error")
+        flash(
+            _("The run could not be computed: %(error)s", error=index_error(exc)),
+            "error",
+        )
         return redirect(url_for("office.index_runs"))
     flash(_("Run %(id)s computed.", id=run.id), "success")
     return redirect(url_for("office.index_run", run_id=run.id))
@@ -114,6 +123,11 @@ def index_run(run_id: int):
         others=list_runs(level=run.level),
         superseded_by=[r for r in list_runs() if r.supersedes_id == run.id],
     )
+
+
+bp.add_app_template_filter(method_note)
+bp.add_app_template_global(exclusion_label)
+bp.add_app_template_global(driver_name)
 
 
 @bp.route("/indices/<int:run_id>/units/<unit_code>")
@@ -163,7 +177,7 @@ def index_run_publish(run_id: int):
                 "error",
             )
     except IndexRunError as exc:
-        flash(str(exc), "error")
+        flash(index_error(exc), "error")
     return redirect(url_for("office.index_run", run_id=run_id))
 
 
@@ -175,7 +189,7 @@ def index_run_supersede(run_id: int):
         new = _run_or_404(request.form.get("new_run", 0, type=whole_number))
         supersede_run(old, new, request.form.get("reason", ""), current_user)
     except (IndexRunError, ValueError) as exc:
-        flash(_("Not superseded: %(error)s", error=str(exc)), "error")
+        flash(_("Not superseded: %(error)s", error=index_error(exc)), "error")
         return redirect(url_for("office.index_run", run_id=run_id)), 303
     flash(_("Run %(new)s now replaces run %(old)s.", new=new.id, old=old.id), "success")
     return redirect(url_for("office.index_run", run_id=new.id))
@@ -188,7 +202,7 @@ def index_compare():
         after = _run_or_404(request.args.get("b", 0, type=whole_number))
         rows = compare_runs(before, after)
     except (ValueError, IndexRunError) as exc:
-        flash(str(exc), "error")
+        flash(index_error(exc), "error")
         return redirect(url_for("office.index_runs"))
     return render_template(
         "office/indices/compare.html", before=before, after=after, rows=rows
@@ -230,7 +244,7 @@ def index_ahp():
                 flash(_("Run %(id)s computed.", id=run.id), "success")
                 return redirect(url_for("office.index_run", run_id=run.id))
         except IndexRunError as exc:
-            error = str(exc)
+            error = index_error(exc)
     return render_template(
         "office/indices/ahp.html",
         drivers=DRIVERS,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from surveyapp.downloads import no_store
 from surveyapp.extensions import db
@@ -34,9 +33,7 @@ def review_queue():
         reasons={r.id: reason_texts(r.reasons, lang) for r in rows},
         norms=review.hall_norms({r.hall_id for r in rows}),
         reviews=review.recent_reviews(),
-        windows=db.session.scalars(
-            select(Window).where(Window.active).order_by(Window.code)
-        ).all(),
+        screen_halls=presence.screen_windows(),
     )
 
 
@@ -86,10 +83,18 @@ def quality_patterns():
     )
 
 
-@bp.route("/quality/screens/<int:window_id>", methods=["POST"])
+@bp.route("/quality/screens/<int:window_id>", methods=["GET", "POST"])
 def window_screen_issue(window_id: int):
-    """Issue (or replace) a window screen's secret link; it is shown once."""
+    """Issue (or replace) a window screen's secret link; it is shown once.
+    Asked first (GET), done only when that page's button confirms it: a new
+    link stops the screen that shows the old one."""
     window = db.session.get(Window, window_id) or abort(404)
+    if request.method == "GET" or request.form.get("confirm") != "1":
+        return render_template(
+            "office/quality/screen_confirm.html",
+            window=window,
+            issued_at=presence.screen_issued_at(window),
+        )
     secret = presence.screen_secret(window)
     base = default_base_url()
     url = base.rstrip("/") + url_for("public.window_screen", secret=secret)

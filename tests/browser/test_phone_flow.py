@@ -70,6 +70,14 @@ def test_phone_answers_a_decoded_qr_code(live_server, phone):
     assert not phone.locator("#block-problems").is_visible()
     phone.get_by_label("不满意", exact=True).check()
     assert phone.locator("#block-problems").is_visible()
+    # The question appeared when it applies: the words saying when are hidden.
+    assert not phone.locator("#block-problems > .condition-hint").is_visible()
+    # The 0-10 scale: no number alone on a row ("10" under 0-9).
+    tops = phone.eval_on_selector_all(
+        ".scale10 .choice",
+        "els => els.map(e => Math.round(e.getBoundingClientRect().top))",
+    )
+    assert len(tops) == 11 and min(tops.count(t) for t in set(tops)) >= 5
     for label in ("等候时间太长", "工作人员态度不好"):
         phone.get_by_label(label).check()
     phone.locator("#q_complaint").fill("取号后等了一个多小时，窗口只开了一个。")

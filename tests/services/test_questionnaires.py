@@ -203,7 +203,9 @@ def test_the_stylesheet_reveals_what_css_can_test(city):
     assert "#block-contact:not(.has-error)" in css
     legacy = conditional_css(DEFAULT_DEFINITION)
     assert "#block-problems:not(.has-error)" in legacy
-    assert legacy.count("#block-complaint") == 3
+    # hidden, its hint hidden with it, and shown for each bad rating
+    assert legacy.count("#block-complaint") == 4
+    assert "#block-complaint > .condition-hint" in legacy
 
 
 def test_builder_edits(city):

@@ -216,10 +216,46 @@ def test_interviewer_enters_a_response_on_a_tablet(client, login, project):
     assert stored.quota_counted
 
 
+def test_interviewer_picks_the_window_and_the_response_records_it(
+    client, login, project
+):
+    login("iv1", "interviewer", firm=firm("F1"))
+    window = next(w for w in hall().windows if w.active)
+    picker = client.get(f"/firm/p/{project.id}/interview").get_data(as_text=True)
+    url = f"/firm/p/{project.id}/interview/{hall().id}?window={window.id}"
+    assert url in picker.replace("&amp;", "&") and window.name in picker
+    html = client.post(url, data={"service_item": str(item().id)}).get_data(
+        as_text=True
+    )
+    assert f"window={window.id}" in html
+    data = {
+        "ticket": ticket_from(html),
+        "screened": "1",
+        "service_item": str(item().id),
+        **full_answers(4),
+    }
+    submit = f"/firm/p/{project.id}/interview/{hall().id}/submit?window={window.id}"
+    saved = client.post(submit, data=data)
+    assert (
+        saved.status_code == 303 and f"window={window.id}" in saved.headers["Location"]
+    )
+    stored = (
+        client.application.extensions["sqlalchemy"]
+        .session.scalars(select(Response))
+        .one()
+    )
+    assert stored.window_id == window.id
+    other_hall = f"/firm/p/{project.id}/interview/{hall().id}?window=999999"
+    assert client.get(other_hall).status_code == 404
+
+
 def test_dashboard_and_callback_export_for_the_manager(client, login, project, db):
     manager = login("m1", "firm_manager", firm=firm("F1"))
     page = client.get(f"/firm/p/{project.id}").get_data(as_text=True)
-    assert "H450900 · nr" in page and 'name="viewport"' in page
+    assert (
+        "玉林市政务服务中心 · 玉林市自然资源局（不动产登记）" in page
+        and 'name="viewport"' in page
+    )
     assert (
         client.get(f"/firm/p/{project.id}/quotas.csv")
         .data.decode("utf-8-sig")

@@ -41,7 +41,7 @@ def test_runs_page_and_compute(client, login, run):
         data={"period": "soon", "level": "hall"},
         follow_redirects=True,
     )
-    assert "not understood" in bad.get_data(as_text=True)
+    assert "无法识别期间“soon”" in bad.get_data(as_text=True)
 
 
 def test_run_page_draws_error_bars_without_inline_styles(client, login, run):

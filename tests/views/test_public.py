@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from surveyapp.models import Response
@@ -238,3 +239,27 @@ def test_thank_you_address_is_the_routers_under_a_path_prefix(
     with app.test_request_context("/", base_url=prefix):
         assert response.headers["Location"] == url_for("public.thanks", key=key)
     assert response.headers["Location"].startswith("/yulin/thanks/")
+
+
+@pytest.mark.parametrize(
+    ("lang", "hint", "label"),
+    [
+        (
+            "zh",
+            "上题选择“非常不满意”或“不满意”时请回答",
+            'aria-label="办理时效与等候时间 3"',
+        ),
+        (
+            "en",
+            "Answer this if you chose",
+            'aria-label="Speed of service and waiting time 3"',
+        ),
+    ],
+)
+def test_hints_say_when_and_grid_radios_are_named_once(
+    client, survey_path, lang, hint, label
+):
+    html = client.get(survey_path() + f"?lang={lang}").get_data(as_text=True)
+    assert 'class="hint condition-hint"' in html
+    assert label in html
+    assert "&#34;" not in html and "&quot;" not in html

@@ -130,7 +130,12 @@ def test_window_screen_rotates_without_javascript(client, login, demo, db):
 
     window = db.session.scalars(select(Window).order_by(Window.id)).first()
     login("a", "admin")
-    page = client.post(f"/office/quality/screens/{window.id}").get_data(as_text=True)
+    queue = client.get("/office/quality").get_data(as_text=True)
+    assert window.hall.name in queue and f"/office/quality/screens/{window.id}" in queue
+    ask = client.get(f"/office/quality/screens/{window.id}").get_data(as_text=True)
+    assert window.hall.name in ask and 'name="confirm" value="1"' in ask
+    issue = f"/office/quality/screens/{window.id}"
+    page = client.post(issue, data={"confirm": "1"}).get_data(as_text=True)
     url = re.search(r"<code>([^<]+)</code>", page).group(1)
     path = url.removeprefix("http://surveys.example.test")
     client.post("/office/logout")
@@ -142,7 +147,11 @@ def test_window_screen_rotates_without_javascript(client, login, demo, db):
     assert client.get("/screen/not-the-secret").status_code == 404
     # Re-issuing replaces the old link.
     login("a2", "admin")
-    client.post(f"/office/quality/screens/{window.id}")
+    # A post that was not confirmed only asks, and names when the link was issued.
+    asked = client.post(issue).get_data(as_text=True)
+    assert 'name="confirm"' in asked and "<code>" not in asked
+    assert client.get(path).status_code == 200
+    client.post(issue, data={"confirm": "1"})
     assert client.get(path).status_code == 404
 
 

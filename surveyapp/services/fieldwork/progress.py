@@ -161,3 +161,32 @@ def export_fill(project: SurveyProject, fmt: str) -> bytes:
         for f in cell_fill(project, local_today())
     ]
     return table_bytes(fmt, [Sheet("quotas", FILL_COLUMNS, rows)])
+
+
+def category_names(project: SurveyProject) -> dict[tuple[int, str], tuple[str, str]]:
+    """(hall id, category) -> the (Chinese, English) name of the department
+    whose service items carry that category in the hall's region, for the
+    project's quota cells; a category with no department is left out."""
+    from surveyapp.models import Department, ServiceItem
+
+    rows = db.session.execute(
+        select(
+            ServiceItem.category,
+            Department.region_id,
+            Department.name,
+            Department.name_en,
+        )
+        .join(Department, ServiceItem.department_id == Department.id)
+        .where(ServiceItem.category.in_({c.category for c in project.cells}))
+        .distinct()
+    ).all()
+    by_region = {(r.category, r.region_id): (r.name, r.name_en) for r in rows}
+    anywhere = {r.category: (r.name, r.name_en) for r in rows}
+    names = {}
+    for cell in project.cells:
+        found = by_region.get((cell.category, cell.hall.region_id)) or anywhere.get(
+            cell.category
+        )
+        if found:
+            names[(cell.hall_id, cell.category)] = found
+    return names

@@ -162,3 +162,38 @@ def use_transaction_code(digest: str, public_id: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+@dataclass(frozen=True)
+class ScreenWindow:
+    window: Window
+    issued_at: datetime | None  # when its current screen link was issued
+
+
+def screen_windows() -> list[tuple[Hall, list[ScreenWindow]]]:
+    """Active windows grouped by hall (in code order), each with the time its
+    current screen link was issued (None: it has none)."""
+    issued = {
+        window_id: created_at
+        for window_id, created_at in db.session.execute(
+            select(WindowScreen.window_id, WindowScreen.created_at)
+        )
+    }
+    rows = db.session.execute(
+        select(Hall, Window)
+        .join(Window, Window.hall_id == Hall.id)
+        .where(Window.active, Hall.active)
+        .order_by(Hall.code, Window.code)
+    ).all()
+    grouped: dict[int, tuple[Hall, list[ScreenWindow]]] = {}
+    for hall, window in rows:
+        grouped.setdefault(hall.id, (hall, []))[1].append(
+            ScreenWindow(window, issued.get(window.id))
+        )
+    return list(grouped.values())
+
+
+def screen_issued_at(window: Window) -> datetime | None:
+    return db.session.scalar(
+        select(WindowScreen.created_at).where(WindowScreen.window_id == window.id)
+    )

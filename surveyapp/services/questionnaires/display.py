@@ -44,6 +44,8 @@ def conditional_css(definition: dict) -> str:
         if dnf is None or dnf == [[]]:
             continue  # shown always (with its hint), or always true
         hidden.append(f"#block-{block}:not(.has-error)")
+        # The block appears when it applies: its words saying when are moot.
+        hidden.append(f"#block-{block} > .condition-hint")
         shown.extend(
             "form" + "".join(map(_has, conjunction)) + f" #block-{block}"
             for conjunction in dnf
