@@ -57,9 +57,10 @@ def pages(hall_id: int, hall_code: str) -> list[tuple[str, str]]:
         ("cases, first page", "/office/cases"),
         ("cases, last page", "/office/cases?last=1"),
         ("cases, a hall", f"/office/cases?hall={hall_id}"),
-        ("open data: home", "/open/"),
-        ("open data: a hall", f"/open/halls/{hall_code}"),
-        ("open data: index", "/open/index"),
+        ("public record: every hall", "/open/"),
+        ("public record: a hall", f"/open/halls/{hall_code}"),
+        ("public record: halls.json", "/open/halls.json"),
+        ("public record: halls.csv", "/open/halls.csv"),
     ]
 
 
@@ -304,9 +305,11 @@ def main() -> None:
         figures = measure_one(backend, url, int(size), args.requests)
         Path(args.out).write_text(json.dumps(figures))
         return
-    results = {
-        "machine": f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at start"
-    }
+    # A run of one backend keeps the other's figures from the last run.
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results["machine"] = (
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at start"
+    )
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_sqlite:

@@ -80,6 +80,7 @@ def _form() -> editing.UnitForm:
         parent_id=number("parent_id"),
         department_id=number("department_id"),
         window_ids=tuple(i for v in form.getlist("window_ids") if (i := parse_id(v))),
+        contact_email=form.get("contact_email", ""),
     )
 
 

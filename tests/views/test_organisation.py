@@ -293,3 +293,33 @@ def test_the_forms_carry_their_csrf_tokens(csrf_app, make_user):
         },
     )
     assert created.status_code == 200
+
+
+def test_a_department_s_digest_address_is_set_in_the_office(client, login, db):
+    from surveyapp.models import Department
+
+    login()
+    client.set_cookie("lang", "en")
+    form = client.get("/office/organisation/department").get_data(as_text=True)
+    assert 'name="contact_email"' in form
+    refused = client.post(
+        "/office/organisation/department",
+        data={"code": "D1", "name": "行政审批局", "contact_email": "not an address"},
+    )
+    assert refused.status_code == 400 and "name@example.gov.cn" in refused.get_data(
+        as_text=True
+    )
+    assert db.session.scalar(select(func.count()).select_from(Department)) == 0
+    added = client.post(
+        "/office/organisation/department",
+        data={"code": "D1", "name": "行政审批局", "contact_email": "xzsp@yulin.gov.cn"},
+    )
+    assert added.status_code == 302
+    department = db.session.scalar(select(Department))
+    assert department.contact_email == "xzsp@yulin.gov.cn"
+    client.post(
+        f"/office/organisation/department/{department.id}",
+        data={"name": "行政审批局", "contact_email": ""},
+    )
+    db.session.expire_all()
+    assert department.contact_email == ""

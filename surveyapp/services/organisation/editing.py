@@ -4,6 +4,7 @@ retiring never deletes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -50,6 +51,17 @@ class UnitForm:
     parent_id: int | None = None
     department_id: int | None = None
     window_ids: tuple[int, ...] = ()
+    contact_email: str = ""  # a department's: where the case digest goes
+
+
+# One address, no spaces or angle brackets: what an SMTP "To" can carry.
+_EMAIL = re.compile(r"[^@\s<>,;\x00-\x1f]+@[^@\s<>,;\x00-\x1f]+\.[^@\s<>,;\x00-\x1f]+")
+
+
+def _check_email(form: UnitForm) -> None:
+    email = form.contact_email.strip()
+    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+        raise UnitError("contact_email", message("bad_email"))
 
 
 def _check_names(kind: str, form: UnitForm) -> None:
@@ -80,6 +92,9 @@ def _parent(kind: str, form: UnitForm):
 def _set(row, kind: str, form: UnitForm) -> None:
     row.name, row.name_en = form.name.strip(), form.name_en.strip()
     parent = _parent(kind, form)
+    if kind == "department":
+        _check_email(form)
+        row.contact_email = form.contact_email.strip()
     if kind in ("department", "hall"):
         row.region = parent
     elif kind == "window":
@@ -121,6 +136,8 @@ def offering(item: ServiceItem) -> list[Window]:
 
 def _snapshot(row) -> dict:
     values = {"name": row.name, "name_en": row.name_en}
+    if isinstance(row, Department):
+        values["contact_email"] = row.contact_email
     for attr in ("region", "hall", "department"):
         related = getattr(row, attr, None)
         values[attr] = related.code if related is not None else None

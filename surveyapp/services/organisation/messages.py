@@ -49,6 +49,9 @@ _MESSAGES = {
         "no department with this code in the file or the catalogue"
     ),
     "code_taken": lambda p: _l("this code is already in use"),
+    "bad_email": lambda p: _l(
+        "an e-mail address looks like name@example.gov.cn (at most 254 characters)"
+    ),
     "unknown_parent": lambda p: _l("choose where it belongs"),
     "parent_retired": lambda p: _l(
         "it belongs to a retired unit: restore that one first"
