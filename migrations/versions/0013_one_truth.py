@@ -25,8 +25,6 @@ def upgrade():
             sa.Column('withdrawn_reason', sa.String(length=32), nullable=False,
                       server_default='')
         )
-    with op.batch_alter_table('complaint_cases', schema=None) as batch_op:
-        batch_op.alter_column('withdrawn_reason', server_default=None)
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('revisions', sa.JSON(), nullable=True))
 

@@ -138,7 +138,9 @@ class ComplaintCase(db.Model):
     # it keeps its state and history, counts in no figure and leaves the lists;
     # it comes back when the rejection is reversed.
     withdrawn_at: Mapped[datetime | None]
-    withdrawn_reason: Mapped[str] = mapped_column(String(32), default="")
+    withdrawn_reason: Mapped[str] = mapped_column(
+        String(32), default="", server_default=""
+    )
 
     complaint: Mapped[Complaint] = relationship(back_populates="case")
     hall: Mapped[Hall] = relationship()
