@@ -5,7 +5,7 @@ the public record counts the response (issue 21)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from surveyapp.extensions import db
 from surveyapp.services.questionnaires.default import DRIVER_KEYS
@@ -117,3 +117,51 @@ def test_bad_rating_to_rated_fix(live_server):
         from surveyapp.models.complaints import ComplaintCase
 
         assert db.session.get(ComplaintCase, case_id).fix_rating == 2
+
+
+def test_back_and_resubmit_updates_the_one_rating(live_server):
+    """一事一评: after submitting, Back shows the form again; a second submit
+    from the same browser updates the visit's rating instead of adding one."""
+    from playwright.sync_api import sync_playwright
+
+    from surveyapp.models import Response
+
+    app, base = live_server
+    app.config["ONE_VISIT_WINDOW_S"] = 7200
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Response))
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_context(
+                viewport={"width": 360, "height": 740}, locale="zh-CN"
+            ).new_page()
+            page.goto(_survey_url(app))
+            page.get_by_label("满意", exact=True).check()
+            for item in DRIVER_KEYS:
+                page.locator(f'input[name="q_drivers_{item}"][value="4"]').check()
+            page.get_by_role("button", name="提交评价").click()
+            page.wait_for_url("**/thanks/**")
+            assert "您已对本次办事作过评价" not in page.content()
+            page.go_back()
+            page.wait_for_selector('button:has-text("提交评价")')
+            page.get_by_label("非常满意", exact=True).check()
+            for item in DRIVER_KEYS:
+                page.locator(f'input[name="q_drivers_{item}"][value="5"]').check()
+            page.get_by_role("button", name="提交评价").click()
+            page.wait_for_url("**/thanks/**")
+            page.screenshot(path=str(ARTIFACTS / "loop-05-rated-again.png"))
+            assert (
+                "您已对本次办事作过评价" in page.locator("[role=status]").inner_text()
+            )
+            browser.close()
+        with app.app_context():
+            rows = db.session.scalars(
+                select(Response).order_by(Response.id.desc()).limit(1)
+            ).all()
+            after = db.session.scalar(select(func.count()).select_from(Response))
+            assert after == before + 1  # one visit, one row
+            assert rows[0].overall == 5 and len(rows[0].revisions) == 1
+            assert rows[0].revisions[0]["overall"] == 4
+    finally:
+        app.config["ONE_VISIT_WINDOW_S"] = 0
