@@ -24,9 +24,8 @@ SOURCE = Path(__file__).resolve().parents[2] / "surveyapp"
 # Signing out would end the session the rest of the walk needs (tests/views/
 # test_sessions.py); readiness is 503 in tests by design (create_all, not Alembic).
 SKIP = ("office.logout", "readyz", "static")
-# The analyst's and interviewer's pages are subsets of the admin's and the
-# firm manager's (tests/views/test_authorization_matrix.py walks every role).
-ROLES = ("anonymous", "firm_manager", "admin", "api_token")
+# Every role: each reaches its own pages past the sign-in redirect.
+ROLES = ("anonymous", "interviewer", "firm_manager", "analyst", "admin", "api_token")
 OVERLONG = "长" * 300
 # A deterministic table of hostile values (Hypothesis drives the citizen's
 # form in test_bad_input.py; here every route gets every value).
