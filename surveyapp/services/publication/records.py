@@ -23,8 +23,14 @@ from surveyapp.extensions import db
 from surveyapp.models import Department, Hall, Response, ServiceItem, Window
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import Complaint, ComplaintCase
-from surveyapp.services.complaints.cases import CaseRates
-from surveyapp.services.responses.counting import case_counts, response_counts
+from surveyapp.services.complaints.cases import CaseRates, rate_columns, rates_of
+from surveyapp.services.responses import rollups
+from surveyapp.services.responses.counting import (
+    COUNTED_VERDICTS,
+    case_counts,
+    response_counts,
+)
+from surveyapp.services.responses.summaries import ResponseFilter
 
 LEVELS = (5, 4, 3, 2, 1)
 
@@ -98,7 +104,25 @@ def _in_period(query, period: Period):
     )
 
 
+def _hall_level_counts(period: Period, hall_id: int | None = None) -> dict:
+    """`_level_counts` per hall, from the daily rollup and a live count since
+    its mark (services/responses/rollups.py): the responses that count."""
+    counts = rollups.counts(
+        ResponseFilter(hall_id=hall_id, date_from=period.start, date_to=period.end),
+        verdicts=COUNTED_VERDICTS,
+    )
+    out: dict = {}
+    for (hall, rating), n in counts.items():
+        total, levels = out.setdefault(hall, (0, dict.fromkeys(LEVELS, 0)))
+        if rating in levels:
+            levels[rating] += n
+        out[hall] = (total + n, levels)
+    return out
+
+
 def _level_counts(period: Period, group, hall_id: int | None = None) -> dict:
+    if group is Response.hall_id:
+        return _hall_level_counts(period, hall_id)
     query = select(group, func.count(Response.id), *_LEVEL_COLUMNS)
     if group is _DEPARTMENT:
         query = query.outerjoin(Window, Window.id == Response.window_id).outerjoin(
@@ -117,28 +141,22 @@ def _level_counts(period: Period, group, hall_id: int | None = None) -> dict:
 
 
 def _case_rates(period: Period, key, now: datetime, hall_id: int | None = None):
+    """The cases that count of the period's complaints, per `key`, summed by
+    the database (a complaint carries its response's hall and time)."""
+    start, end = period.utc_bounds(_tz())
     query = (
-        select(
-            key,
-            ComplaintCase.state,
-            ComplaintCase.replied_at,
-            ComplaintCase.due_at,
-            ComplaintCase.fix_rating,
-        )
+        select(key, *rate_columns(now))
         .join(Complaint, ComplaintCase.complaint_id == Complaint.id)
-        .join(Response, Complaint.response_id == Response.id)
-        .where(case_counts())
+        .where(
+            case_counts(),
+            Complaint.submitted_at >= start,
+            Complaint.submitted_at < end,
+        )
+        .group_by(key)
     )
     if hall_id is not None:
         query = query.where(ComplaintCase.hall_id == hall_id)
-    rates: dict = {}
-    for unit, state, replied_at, due_at, rating in db.session.execute(
-        _in_period(query, period)
-    ):
-        rates.setdefault(unit, CaseRates()).count(
-            state, replied_at, due_at, now, rating
-        )
-    return rates
+    return {row[0]: rates_of(row[1:]) for row in db.session.execute(query)}
 
 
 def _halls_shown(counted: dict) -> list[Hall]:
@@ -218,12 +236,9 @@ def monthly_trend(
     for back in range(months - 1, -1, -1):
         y, m = divmod(year * 12 + month - 1 - back, 12)
         one = month_period(y, m + 1)
-        query = select(func.count(Response.id), *_LEVEL_COLUMNS)
-        if hall_id is not None:
-            query = query.where(Response.hall_id == hall_id)
-        row = db.session.execute(_in_period(query, one)).one()
-        levels = {lvl: int(row[i + 1] or 0) for i, lvl in enumerate(LEVELS)}
-        out.append(Record("", "", "", one.label, int(row[0]), levels))
+        halls = _hall_level_counts(one, hall_id).values()
+        levels = {lvl: sum(lv[lvl] for _n, lv in halls) for lvl in LEVELS}
+        out.append(Record("", "", "", one.label, sum(n for n, _lv in halls), levels))
     return out
 
 
