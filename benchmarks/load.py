@@ -150,6 +150,21 @@ def _form_fields(client: Client, path: str) -> dict[str, str] | None:
     }
 
 
+COOKIES = "\x00cookies"
+
+
+def _citizen_form(client: Client, path: str) -> dict[str, str] | None:
+    """A form opened by a new citizen: a phone of its own (no cookies yet), so
+    that every submission is one visit's rating (一事一评 would update a
+    second one from the same phone instead of storing it); the phone's cookies
+    travel with the form to its POST."""
+    client.cookies = {}
+    fields = _form_fields(client, path)
+    if fields is not None:
+        fields[COOKIES] = dict(client.cookies)
+    return fields
+
+
 def run_scenario(
     port: int, kind: str, path: str, seconds: float, clients: int
 ) -> Tally:
@@ -166,7 +181,7 @@ def run_scenario(
         forms: list[dict[str, str]] = []
         if kind == "post":
             for _ in range(int(PREFETCH_PER_SECOND * seconds)):
-                fields = _form_fields(client, path)
+                fields = _citizen_form(client, path)
                 if fields:
                     forms.append(fields)
         start.wait(timeout=600)
@@ -185,16 +200,17 @@ def run_scenario(
                     if not forms:
                         with tally.lock:
                             tally.refills += 1
-                    fields = forms.pop() if forms else _form_fields(client, path)
+                    fields = forms.pop() if forms else _citizen_form(client, path)
                     if fields is None:
                         continue
+                    client.cookies = fields.pop(COOKIES)
                     with counter_lock:
                         n = next(counter)
                     body = {**fields, **answers(n)}
                     t0 = time.perf_counter()
                     status, _, location = client.request("POST", path, body)
                     key = (
-                        location.rsplit("/", 1)[-1]
+                        location.rsplit("/", 1)[-1].split("?", 1)[0]
                         if status == 303 and location
                         else None
                     )

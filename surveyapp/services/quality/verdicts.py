@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from surveyapp.analysis.periods import Period
@@ -164,9 +164,25 @@ def live_duplicates(response: Response) -> OneCheck:
     """Stuffing caught in the submitting request: the same device, phone or
     address+browser on the same window (analysis/quality_live.py, the rescore's
     rule). One indexed, time-bounded range of the window's rows
-    (ix_responses_window_submitted), compared by salted hash in memory; an
-    interviewer's tablet is no one's device."""
+    (ix_responses_window_submitted), matched by salted hash in the database;
+    an interviewer's tablet is no one's device."""
     if response.mode != "qr" or response.window_id is None:
+        return OneCheck("ok")
+    # Only rows sharing a key with this answer are read (the database compares
+    # the hashes over the window's time range): a genuine citizen's answer
+    # reads none and builds no frame.
+    shared = [
+        Response.device_hash == response.device_hash if response.device_hash else None,
+        Response.phone_hash == response.phone_hash if response.phone_hash else None,
+        and_(
+            Response.ip_hash == response.ip_hash,
+            Response.ua_family == response.ua_family,
+        )
+        if response.ip_hash
+        else None,
+    ]
+    shared = [condition for condition in shared if condition is not None]
+    if not shared:
         return OneCheck("ok")
     settings = settings_from_config()
     now = response.submitted_at
@@ -183,6 +199,7 @@ def live_duplicates(response: Response) -> OneCheck:
             Response.submitted_at >= now - timedelta(seconds=lookback_s(settings)),
             Response.submitted_at <= now,
             Response.mode == "qr",
+            or_(*shared),
         )
         .order_by(Response.submitted_at.desc(), Response.id.desc())
         .limit(LIVE_ROWS)
