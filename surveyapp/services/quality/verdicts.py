@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from surveyapp.analysis.periods import Period
@@ -156,8 +156,6 @@ def judge_on_submit(response: Response, ctx) -> None:
 
 
 _RANK = {"ok": 0, "flagged": 1, "rejected": 2}
-# The most earlier rows of one window the live duplicate check reads.
-LIVE_ROWS = 5000
 
 
 def live_duplicates(response: Response) -> OneCheck:
@@ -169,41 +167,57 @@ def live_duplicates(response: Response) -> OneCheck:
     if response.mode != "qr" or response.window_id is None:
         return OneCheck("ok")
     # Only rows sharing a key with this answer are read (the database compares
-    # the hashes over the window's time range): a genuine citizen's answer
-    # reads none and builds no frame.
+    # the hashes over the window's time range), and of each key only the
+    # latest `*_reject_at`: a chain that long already rejects, so more rows
+    # change no verdict. A genuine citizen's answer reads none and builds no
+    # frame.
+    settings = settings_from_config()
     shared = [
-        Response.device_hash == response.device_hash if response.device_hash else None,
-        Response.phone_hash == response.phone_hash if response.phone_hash else None,
-        and_(
-            Response.ip_hash == response.ip_hash,
-            Response.ua_family == response.ua_family,
+        (Response.device_hash == response.device_hash, settings.device_reject_at)
+        if response.device_hash
+        else None,
+        (Response.phone_hash == response.phone_hash, settings.phone_reject_at)
+        if response.phone_hash
+        else None,
+        (
+            and_(
+                Response.ip_hash == response.ip_hash,
+                Response.ua_family == response.ua_family,
+            ),
+            settings.ip_ua_reject_at,
         )
         if response.ip_hash
         else None,
     ]
-    shared = [condition for condition in shared if condition is not None]
-    if not shared:
-        return OneCheck("ok")
-    settings = settings_from_config()
     now = response.submitted_at
-    rows = db.session.execute(
-        select(
-            Response.submitted_at,
-            Response.device_hash,
-            Response.ip_hash,
-            Response.ua_family,
-            Response.phone_hash,
+    found = {}
+    for condition, most in filter(None, shared):
+        for row in db.session.execute(
+            select(
+                Response.id,
+                Response.submitted_at,
+                Response.device_hash,
+                Response.ip_hash,
+                Response.ua_family,
+                Response.phone_hash,
+            )
+            .where(
+                Response.window_id == response.window_id,
+                Response.submitted_at >= now - timedelta(seconds=lookback_s(settings)),
+                Response.submitted_at <= now,
+                Response.mode == "qr",
+                condition,
+            )
+            .order_by(Response.submitted_at.desc(), Response.id.desc())
+            .limit(max(int(most), 1))
+        ):
+            found[row[0]] = row
+    rows = [
+        row[1:]
+        for _id, row in sorted(
+            found.items(), key=lambda kv: (kv[1][1], kv[0]), reverse=True
         )
-        .where(
-            Response.window_id == response.window_id,
-            Response.submitted_at >= now - timedelta(seconds=lookback_s(settings)),
-            Response.submitted_at <= now,
-            Response.mode == "qr",
-            or_(*shared),
-        )
-        .order_by(Response.submitted_at.desc(), Response.id.desc())
-        .limit(LIVE_ROWS)
-    ).all()
+    ]
     if not rows:
         return OneCheck("ok")
 
