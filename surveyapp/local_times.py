@@ -31,12 +31,12 @@ def local_date(value: datetime | date | None) -> str:
     return local_time(value, "%Y-%m-%d")
 
 
-def local_deadline(value: datetime | None) -> str:
+def local_deadline(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A deadline stored as the start of the next local day, shown as the
     last minute of its own day (23:59), so the day it names is the due day."""
     if value is None:
         return ""
-    return local_time(value - timedelta(seconds=1))
+    return local_time(value - timedelta(seconds=1), fmt)
 
 
 def zone_name() -> str:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
-
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,22 +18,8 @@ def _track_limit() -> str:
     return current_app.config["RATELIMIT_TRACK"]
 
 
-def _local_day(value: datetime | None, end: bool = False) -> str:
-    """A stored time as the citizen's local date; a deadline (the end of its
-    day, exclusive) as the day it falls on."""
-    if value is None:
-        return ""
-    tz = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
-    local = value.replace(tzinfo=UTC).astimezone(tz)
-    if end:
-        local -= timedelta(seconds=1)
-    return local.date().isoformat()
-
-
 def _page(template: str, **context) -> str:
-    return render_template(
-        template, local_day=_local_day, fix_levels=FIX_LEVELS, **context
-    )
+    return render_template(template, fix_levels=FIX_LEVELS, **context)
 
 
 @bp.route("/track", methods=["GET"])
