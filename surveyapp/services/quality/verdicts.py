@@ -23,7 +23,7 @@ from surveyapp.analysis.quality import (
     assess,
     assess_one,
 )
-from surveyapp.analysis.quality_live import duplicates_of_last, lookback_s, sharing_rows
+from surveyapp.analysis.quality_live import duplicates_of, lookback_s
 from surveyapp.analysis.quality_signals import window_rate_per_hour
 from surveyapp.extensions import db
 from surveyapp.models import Hall, Response, User
@@ -169,8 +169,7 @@ def live_duplicates(response: Response) -> OneCheck:
     # Only rows sharing a key with this answer are read (the database compares
     # the hashes over the window's time range), and of each key only the
     # latest `*_reject_at`: a chain that long already rejects, so more rows
-    # change no verdict. A genuine citizen's answer reads none and builds no
-    # frame.
+    # change no verdict. A genuine citizen's answer reads none.
     settings = settings_from_config()
     shared = [
         (Response.device_hash == response.device_hash, settings.device_reject_at)
@@ -212,18 +211,11 @@ def live_duplicates(response: Response) -> OneCheck:
             .limit(max(int(most), 1))
         ):
             found[row[0]] = row
-    rows = [
-        row[1:]
-        for _id, row in sorted(
-            found.items(), key=lambda kv: (kv[1][1], kv[0]), reverse=True
-        )
-    ]
-    if not rows:
+    if not found:
         return OneCheck("ok")
 
     def keys(at, device, ip, family, phone) -> dict:
         return {
-            "window_id": response.window_id,
             "submitted_at": at,
             "device_hash": device,
             "ip_ua_hash": f"{ip}|{family}" if ip else None,
@@ -237,13 +229,8 @@ def live_duplicates(response: Response) -> OneCheck:
         response.ua_family,
         response.phone_hash,
     )
-    earlier = sharing_rows(
-        pd.DataFrame([keys(*row) for row in reversed(rows)]), current
-    )
-    if earlier.empty:
-        return OneCheck("ok")
-    frame = pd.concat([earlier, pd.DataFrame([current])], ignore_index=True)
-    return duplicates_of_last(frame, settings)
+    earlier = [keys(*row[1:]) for row in found.values()]
+    return duplicates_of(current, earlier, settings)
 
 
 def _set_verdict(
