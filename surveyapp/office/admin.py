@@ -13,6 +13,7 @@ from surveyapp.models import Firm, User
 from surveyapp.numbers import whole_number
 from surveyapp.office import bp
 from surveyapp.office.account_forms import ROLE_LABELS, NewUserForm, UserForm
+from surveyapp.office.audit_words import action_label
 from surveyapp.services.admin import passwords
 from surveyapp.services.admin.users import (
     AccountError,
@@ -40,6 +41,7 @@ def audit_log():
         per_page=PER_PAGE,
         actions=actions,
         action=action,
+        action_label=action_label,
     )
 
 

@@ -249,3 +249,48 @@ def test_the_users_page_lists_everyone(client, login, make_user, firm):
     make_user("iv1", "interviewer", firm=firm)
     html = client.get("/office/users").get_data(as_text=True)
     assert "iv1" in html and "调查公司" in html
+
+
+def _logged_actions() -> set[str]:
+    """Every action code the package writes to the audit log: the literal
+    (or `quality.{decision}`) given to audit()/audit_action() at each call."""
+    import ast
+    from pathlib import Path
+
+    from surveyapp.models.quality import REVIEW_DECISIONS
+
+    root = Path(__file__).resolve().parents[2] / "surveyapp"
+    found: set[str] = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) in {"audit", "audit_action"}
+            ):
+                continue
+            for arg in node.args[:2]:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.add(arg.value)
+                elif isinstance(arg, ast.JoinedStr):  # f"quality.{decision}"
+                    found |= {f"quality.{d}" for d in REVIEW_DECISIONS}
+    # actions chosen by a condition before the call
+    found |= {"enable_user", "disable_user", "activate_firm", "deactivate_firm"}
+    return found
+
+
+def test_every_logged_action_has_words():
+    from surveyapp.office.audit_words import ACTION_LABELS
+
+    logged = _logged_actions()
+    assert "login" in logged and "quality.reject" in logged
+    assert logged - {""} <= set(ACTION_LABELS), sorted(logged - set(ACTION_LABELS))
+
+
+def test_the_audit_log_reads_in_words(client, login, make_user):
+    login()  # audited as a sign-in
+    client.set_cookie("lang", "zh")
+    page = client.get("/office/audit").get_data(as_text=True)
+    assert "登录" in page and ">login<" not in page
+    client.set_cookie("lang", "en")
+    page = client.get("/office/audit?action=login").get_data(as_text=True)
+    assert "Signed in" in page
