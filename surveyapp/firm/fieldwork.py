@@ -21,7 +21,6 @@ from surveyapp.extensions import db
 from surveyapp.firm import bp
 from surveyapp.firm.routes import project_or_404
 from surveyapp.i18n import current_language
-from surveyapp.services.complaints.pipeline import record_after
 from surveyapp.services.fieldwork.projects import ProjectScope, in_fieldwork
 from surveyapp.services.questionnaires.versions import SurveyTarget
 from surveyapp.services.responses.submit import (
@@ -165,7 +164,7 @@ def interview_submit(project_id: int, hall_id: int):
         flash(_("Saved, but the cell was already full: kept as over quota."), "error")
     else:
         flash(_("Saved. Ready for the next respondent."), "success")
-    page = redirect(
+    return redirect(
         url_for(
             "firm.interview",
             project_id=project.id,
@@ -174,5 +173,3 @@ def interview_submit(project_id: int, hall_id: int):
         ),
         code=303,
     )
-    record_after(page, stored)
-    return page

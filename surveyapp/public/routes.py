@@ -22,7 +22,6 @@ from surveyapp.extensions import csrf, limiter
 from surveyapp.i18n import current_language
 from surveyapp.public import bp
 from surveyapp.security import salted_hash
-from surveyapp.services.complaints.pipeline import record_after
 from surveyapp.services.fieldwork.quotas import project_needing_screener
 from surveyapp.services.memory import cached_per_process
 from surveyapp.services.organisation.qr import InvalidCode, RetiredCode
@@ -240,10 +239,9 @@ def submit(token: str):
             ),
         )
     again = {"again": 1} if stored.revised else {}
-    page = redirect(url_for("public.thanks", key=stored.public_id, **again), code=303)
-    # Classification and the follow-up case come after the page is sent.
-    record_after(page, stored)
-    return page
+    # The complaints worker classifies the comment and opens its case
+    # (services/complaints/pipeline.py): the request only stores the answer.
+    return redirect(url_for("public.thanks", key=stored.public_id, **again), code=303)
 
 
 def _refreshed_form(token, target: SurveyTarget, form):

@@ -280,12 +280,10 @@ def test_without_a_model_cases_open_all_the_same(db, submit, runner):
     assert _only(db, ComplaintCase).complaint_id == complaint.id
 
 
-def test_record_after_leaves_the_web_request_alone(db, submit):
-    """The views' hook does nothing in the web process (kept so they need no
-    change): only the worker writes complaints."""
+def test_the_web_request_leaves_complaints_to_the_worker(db, submit):
+    """Submitting stores the response only: the worker writes complaints."""
     _complain(submit)
     stored = db.session.scalars(select(Response)).one()
-    assert service.record_after(object(), stored) is None
     assert db.session.scalars(select(Complaint)).all() == []
     count, oldest = service.waiting_since()
     assert count == 1 and oldest == stored.submitted_at

@@ -240,3 +240,49 @@ def test_withdrawn_case_page_says_so_in_chinese(case, client, login, officer):
     review.reverse(decision, officer)
     page = client.get(f"/office/cases/{case.id}").get_data(as_text=True)
     assert 'name="to_state"' in page
+
+
+def test_a_revised_rating_is_noted_and_its_case_stays_open(
+    app, client, survey_path, db, monkeypatch, login
+):
+    monkeypatch.setitem(app.config, "ONE_VISIT_WINDOW_S", 7200)
+    path = survey_path()
+    post_answers(client, path, answers=full_answers(1, q_complaint=COMPLAINT))
+    worker_round()
+    case = db.session.scalars(select(ComplaintCase)).one()
+    # Back at the counter, the citizen turns the 差评 into 满意: the case is
+    # still verified and answered, with the revision in its history.
+    post_answers(client, path, answers=full_answers(4, q_complaint=COMPLAINT))
+    db.session.expire_all()
+    assert case.state == "new" and case.closed_at is None
+    assert case.events[-1].note == "revised: 1->4"
+    assert cases.list_cases().rows == [case]
+    login()
+    client.set_cookie("lang", "zh")
+    page = client.get(f"/office/cases/{case.id}").get_data(as_text=True)
+    assert "群众修改了评价（一事一评）：非常不满意 → 满意" in page
+    assert "revised: 1" not in page
+
+
+def test_a_rating_revised_to_bad_opens_its_case(
+    app, client, survey_path, db, monkeypatch
+):
+    monkeypatch.setitem(app.config, "ONE_VISIT_WINDOW_S", 7200)
+    path = survey_path()
+    post_answers(client, path, answers=full_answers(4))
+    # a questionnaire that asks every rating for a comment: a good rating's
+    # comment is a complaint without a case
+    (response,) = responses()
+    response.comment = COMPLAINT
+    db.session.commit()
+    worker_round()
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 1
+    assert db.session.scalar(select(func.count()).select_from(ComplaintCase)) == 0
+    post_answers(client, path, answers=full_answers(2, q_complaint=COMPLAINT))
+    worker_round()
+    (case,) = db.session.scalars(select(ComplaintCase)).all()
+    assert case.complaint.response.overall == 2 and case.state == "new"
+    assert [e.to_state for e in case.events][0] == "new"
+    assert case.events[-1].note == "revised: 4->2"
+    assert case.due_at > case.opened_at
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 1

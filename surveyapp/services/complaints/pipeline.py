@@ -45,7 +45,6 @@ __all__ = [
     "corrections_frame",
     "department_for",
     "preload",  # the app factory's hook (surveyapp/__init__.py) imports it here
-    "record_after",
     "record_for",
     "record_new",
     "waiting_since",
@@ -310,13 +309,6 @@ def waiting_since(
         )
     ).one()
     return int(row[0] or 0), row[1]
-
-
-def record_after(http_response, stored) -> None:
-    """Kept for the views that call it after storing a response: there is
-    nothing left to do in the web process. The complaints worker records the
-    complaint, classifies it and opens its case (see the module's docstring)."""
-    return None
 
 
 def correct(complaint: Complaint, category: str, user: User) -> Complaint:

@@ -7,6 +7,13 @@ its case is withdrawn: it keeps its state and history, leaves the lists and
 counts in no rate, and the step is noted in its history and the audit log.
 When the rejection is reversed the case comes back as it was; a response
 rejected at submission and accepted later gets its complaint and case then.
+
+A case follows its response's rating too (一事一评: the same visit's second
+submission revises the first). A revision is noted in the case's history;
+the case stays open whichever way the rating turned, because a bad review is
+verified and answered (GB/T 39734), and a 差评 turned good within the hour
+is as likely a citizen pressed at the counter as a problem fixed. A rating
+turned bad opens the case its complaint did not have.
 """
 
 from __future__ import annotations
@@ -18,12 +25,14 @@ from surveyapp.models import Response, User
 from surveyapp.models.base import utcnow
 from surveyapp.models.complaints import CaseEvent, Complaint, ComplaintCase
 from surveyapp.services.admin.users import audit
+from surveyapp.services.complaints.cases import case_values
 from surveyapp.services.complaints.pipeline import record_for
 from surveyapp.services.responses.counting import verdict_counts
 
 # The history's note of each step (a code: the page shows it in the reader's language).
 WITHDRAWN_NOTE = "withdrawn: response rejected"
 RESTORED_NOTE = "restored: rejection reversed"
+REVISED_NOTE = "revised: {before}->{after}"  # the ratings before and after
 
 
 def case_of(response_id: int) -> ComplaintCase | None:
@@ -87,3 +96,32 @@ def restore(case: ComplaintCase, user: User | None) -> None:
     case.withdrawn_reason = ""
     _step(case, user, RESTORED_NOTE)
     audit(user, "complaints.restore_case", target=f"case:{case.id}", commit=False)
+
+
+def follow_revision(response: Response, before: int | None, now) -> None:
+    """After a revision changed the response's overall rating from ``before``:
+    note it in the case's history, or open the case a rating turned bad
+    calls for when its complaint is recorded without one. No commit."""
+    after = response.overall
+    if before == after or not verdict_counts(response.verdict):
+        return
+    case = case_of(response.id)
+    if case is not None:
+        _step(case, None, REVISED_NOTE.format(before=before, after=after))
+        return
+    complaint = db.session.scalar(
+        select(Complaint).where(Complaint.response_id == response.id)
+    )
+    opened = case_values(after, now)
+    if complaint is None or opened is None:
+        return  # the worker records a new comment's complaint with its case
+    case = ComplaintCase(
+        complaint_id=complaint.id,
+        hall_id=complaint.hall_id,
+        department_id=complaint.department_id,
+        state="new",
+        **opened,
+    )
+    case.events.append(CaseEvent(to_state="new", created_at=opened["opened_at"]))
+    _step(case, None, REVISED_NOTE.format(before=before, after=after))
+    db.session.add(case)

@@ -17,6 +17,7 @@ from surveyapp.models import Response
 from surveyapp.models.base import utcnow
 from surveyapp.observability import count_submission
 from surveyapp.security import encrypt_text, salted_hash
+from surveyapp.services.complaints.withdrawal import follow_revision
 from surveyapp.services.fieldwork.quotas import attach_response
 from surveyapp.services.organisation.catalogue import ServiceChoice, service_items_for
 from surveyapp.services.quality.verdicts import judge_on_submit, presence_errors
@@ -218,7 +219,9 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
     max_overall = current_app.config.get("CASE_MAX_OVERALL", 2)
     earlier = same_visit(response, now)
     if earlier is not None:
-        revise(earlier, response, now)
+        before = earlier.overall
+        if revise(earlier, response, now):
+            follow_revision(earlier, before, now)
         if not earlier.receipt_hash and needs_receipt(
             earlier.overall, earlier.comment, max_overall
         ):
