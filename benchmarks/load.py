@@ -2,7 +2,15 @@
 concurrent clients, on SQLite (WAL) and PostgreSQL, beside a minimal Flask
 ceiling; writes benchmarks/results/load.json.
 
-usage: .venv/bin/python benchmarks/load.py [--seconds 5] [--rounds 3] [--clients 32] [--no-pg]
+The city's shape (the default): the clients scan the QR codes of the demo
+city's windows, one window each, and every form is a new citizen's phone
+(cookies of its own, an address of its own behind the one trusted proxy, as
+production runs behind nginx). `--one-window` puts every client on one window
+from one address and browser, as a hall's Wi-Fi would under a stuffing
+attack: each answer is judged a duplicate, and the window's rows of the day
+grow by thousands a minute, which no real window sees.
+
+usage: .venv/bin/python benchmarks/load.py [--seconds 5] [--rounds 3] [--clients 32] [--no-pg] [--one-window]
 
 Every server listens on 127.0.0.1 only; every loop is bounded in time.
 """
@@ -23,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from harness import BIN, ROOT, Server, in_app, last_line, pg_available, pg_database
+from harness import BIN, ROOT, Server, in_app, pg_available, pg_database
 
 sys.path.insert(0, str(ROOT))
 from surveyapp.services.questionnaires.default import DRIVER_KEYS  # noqa: E402
@@ -44,12 +52,16 @@ def base_env(database_url: str) -> dict[str, str]:
         # load test, so it is lifted for the benchmark only.
         RATELIMIT_SUBMIT="1000000/minute",
         PUBLIC_BASE_URL="http://127.0.0.1",
+        # The clients speak through one proxy, which names each citizen's
+        # address in X-Forwarded-For (production behind nginx).
+        TRUSTED_PROXIES="1",
     )
     return env
 
 
-def prepare_database(env: dict[str, str]) -> str:
-    """Migrate, load the demo and return one window's questionnaire path."""
+def prepare_database(env: dict[str, str]) -> list[str]:
+    """Migrate, load the demo and return its windows' questionnaire paths
+    (the first: a window of the city's main hall)."""
     flask = str(BIN / "flask")
     subprocess.run(
         [flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
@@ -64,10 +76,13 @@ def prepare_database(env: dict[str, str]) -> str:
         "from surveyapp.services.organisation.qr import hall_codes\n"
         "app = create_app()\n"
         "with app.app_context():\n"
-        "    hall = db.session.query(Hall).filter_by(code='H450900').one()\n"
-        "    print(hall_codes(hall, 'http://x')[1].url.removeprefix('http://x'))\n"
+        "    main = db.session.query(Hall).filter_by(code='H450900').one()\n"
+        "    halls = [main] + [h for h in db.session.query(Hall) if h is not main]\n"
+        "    for hall in halls:\n"
+        "        for entry in hall_codes(hall, 'http://x')[1:]:\n"
+        "            print(entry.url.removeprefix('http://x'))\n"
     )
-    return last_line(code, env)
+    return [line for line in in_app(code, env).split() if line.startswith("/s/")]
 
 
 @dataclass
@@ -93,11 +108,13 @@ class Client:
     def __init__(self, port: int):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies: dict[str, str] = {}
+        self.address = "127.0.0.1"  # the citizen's, as the proxy names it
 
     def request(self, method: str, path: str, body: dict | None = None):
         headers = {
             "User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/126 Mobile",
             "Accept-Language": "zh-CN",
+            "X-Forwarded-For": self.address,
         }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -151,22 +168,38 @@ def _form_fields(client: Client, path: str) -> dict[str, str] | None:
 
 
 COOKIES = "\x00cookies"
+ADDRESS = "\x00address"
+_citizens = iter(range(1, 10**9))
+_citizens_lock = threading.Lock()
 
 
-def _citizen_form(client: Client, path: str) -> dict[str, str] | None:
+def _citizen_form(
+    client: Client, path: str, own_address: bool
+) -> dict[str, str] | None:
     """A form opened by a new citizen: a phone of its own (no cookies yet), so
     that every submission is one visit's rating (一事一评 would update a
-    second one from the same phone instead of storing it); the phone's cookies
+    second one from the same phone instead of storing it), and with
+    `own_address` an address of its own; the phone's cookies and address
     travel with the form to its POST."""
     client.cookies = {}
+    if own_address:
+        with _citizens_lock:
+            n = next(_citizens)
+        client.address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
     fields = _form_fields(client, path)
     if fields is not None:
         fields[COOKIES] = dict(client.cookies)
+        fields[ADDRESS] = client.address
     return fields
 
 
 def run_scenario(
-    port: int, kind: str, path: str, seconds: float, clients: int
+    port: int,
+    kind: str,
+    paths: list[str],
+    seconds: float,
+    clients: int,
+    own_address: bool = True,
 ) -> Tally:
     """Each client loops for `seconds`. For submissions, every client first
     opens PREFETCH_PER_SECOND x seconds forms (fresh tickets bound to its cookie), untimed,
@@ -176,12 +209,12 @@ def run_scenario(
     counter_lock = threading.Lock()
     start = threading.Barrier(clients)
 
-    def worker() -> None:
+    def worker(path: str) -> None:
         client = Client(port)
         forms: list[dict[str, str]] = []
         if kind == "post":
             for _ in range(int(PREFETCH_PER_SECOND * seconds)):
-                fields = _citizen_form(client, path)
+                fields = _citizen_form(client, path, own_address)
                 if fields:
                     forms.append(fields)
         start.wait(timeout=600)
@@ -200,10 +233,15 @@ def run_scenario(
                     if not forms:
                         with tally.lock:
                             tally.refills += 1
-                    fields = forms.pop() if forms else _citizen_form(client, path)
+                    fields = (
+                        forms.pop()
+                        if forms
+                        else _citizen_form(client, path, own_address)
+                    )
                     if fields is None:
                         continue
                     client.cookies = fields.pop(COOKIES)
+                    client.address = fields.pop(ADDRESS)
                     with counter_lock:
                         n = next(counter)
                     body = {**fields, **answers(n)}
@@ -221,7 +259,10 @@ def run_scenario(
                 client = Client(port)
                 forms.clear()  # their tickets belonged to the old client's cookie
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    threads = [
+        threading.Thread(target=worker, args=(paths[i % len(paths)],))
+        for i in range(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -270,20 +311,23 @@ def stored_public_ids(env: dict[str, str]) -> set[str]:
 
 
 def complaint_counts(env: dict[str, str]) -> tuple[int, int, int]:
-    """(comments the run stored, complaints recorded of them, still pending);
-    the demo's own responses are left out."""
+    """(comments the run stored on responses that count, complaints recorded
+    of them, still pending); the demo's own responses and the rejected ones
+    (which open no complaint) are left out."""
     code = (
         "from sqlalchemy import func, select\n"
         "from surveyapp import create_app\n"
         "from surveyapp.extensions import db\n"
         "from surveyapp.models import Response\n"
         "from surveyapp.models.complaints import Complaint\n"
+        "from surveyapp.services.responses.counting import response_counts\n"
         "app = create_app()\n"
         "run = Response.public_id.not_like('demo-%')\n"
         "of_run = select(func.count(Complaint.id)).join(Complaint.response).where(run)\n"
         "with app.app_context():\n"
         "    q = db.session.scalar\n"
-        "    print(q(select(func.count(Response.id)).where(run, Response.comment != '')),\n"
+        "    print(q(select(func.count(Response.id)).where(\n"
+        "              run, Response.comment != '', response_counts())),\n"
         "          q(of_run), q(of_run.where(Complaint.routing == 'pending')))\n"
     )
     return tuple(int(x) for x in in_app(code, env).split()[-3:])
@@ -354,7 +398,12 @@ def merge(tallies: list[Tally]) -> Tally:
 
 
 def bench_database(
-    label: str, url: str, seconds: float, clients: int, rounds: int
+    label: str,
+    url: str,
+    seconds: float,
+    clients: int,
+    rounds: int,
+    one_window: bool = False,
 ) -> dict:
     """The app and its ceiling served side by side, their scenarios interleaved
     in `rounds` rounds of `seconds` each (app page, ceiling page, app
@@ -362,9 +411,14 @@ def bench_database(
     run falls on both alike; figures pool the rounds, ratios are also given
     per round."""
     env = base_env(url)
-    path = prepare_database(env)
+    windows = prepare_database(env)
+    paths = windows[:1] if one_window else windows
     # This machine is shared: its load beside the figures says how far to trust them.
-    result: dict = {"database": label, "load_average_at_start": os.getloadavg()[0]}
+    result: dict = {
+        "database": label,
+        "windows": len(paths),
+        "load_average_at_start": os.getloadavg()[0],
+    }
     worker = subprocess.Popen(
         [str(BIN / "flask"), "complaints", "work", "--interval", "1"],
         cwd=ROOT,
@@ -375,20 +429,22 @@ def bench_database(
     server = Server("wsgi:app", env)
     ceiling = Server("ceiling_app:app", env, cwd=ROOT / "benchmarks")
     scenarios = {
-        "questionnaire_get": (server, "get", path),
-        "ceiling_template": (ceiling, "get", "/page"),
-        "submission_post": (server, "post", path),
-        "ceiling_insert": (ceiling, "ceiling_insert", "/insert"),
+        "questionnaire_get": (server, "get", paths),
+        "ceiling_template": (ceiling, "get", ["/page"]),
+        "submission_post": (server, "post", paths),
+        "ceiling_insert": (ceiling, "ceiling_insert", ["/insert"]),
     }
     tallies: dict[str, list[Tally]] = {name: [] for name in scenarios}
     try:
-        run_scenario(server.port, "get", path, 2, 4)  # warm-up
-        run_scenario(ceiling.port, "get", "/page", 2, 4)
+        run_scenario(server.port, "get", paths, 2, 4)  # warm-up
+        run_scenario(ceiling.port, "get", ["/page"], 2, 4)
         drains = []
         for _ in range(rounds):
             for name, (where, kind, target) in scenarios.items():
                 tallies[name].append(
-                    run_scenario(where.port, kind, target, seconds, clients)
+                    run_scenario(
+                        where.port, kind, target, seconds, clients, not one_window
+                    )
                 )
                 if kind == "post":
                     # The worker classifies this round's complaints before the
@@ -451,6 +507,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument(
+        "--one-window",
+        action="store_true",
+        help="every client on one window from one address (a stuffing attack)",
+    )
     args = parser.parse_args()
     model = ROOT / "instance" / "models" / "seed"
     if not model.exists():  # the worker would record but never classify
@@ -464,6 +525,7 @@ def main() -> None:
                 args.seconds,
                 args.clients,
                 args.rounds,
+                args.one_window,
             )
         )
     if pg_available() and not args.no_pg:
@@ -472,12 +534,18 @@ def main() -> None:
             url = pg_database(name, create=True)
             runs.append(
                 bench_database(
-                    "postgresql", url, args.seconds, args.clients, args.rounds
+                    "postgresql",
+                    url,
+                    args.seconds,
+                    args.clients,
+                    args.rounds,
+                    args.one_window,
                 )
             )
         finally:
             pg_database(name, create=False)
     report = {
+        "shape": "one window, one address" if args.one_window else "the city",
         "clients": args.clients,
         "seconds_per_round": args.seconds,
         "rounds": args.rounds,
@@ -485,8 +553,9 @@ def main() -> None:
         "workers": os.environ.get("WEB_CONCURRENCY", "2 x cpu"),
         "runs": runs,
     }
+    results = RESULTS.with_name("load_one_window.json") if args.one_window else RESULTS
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    results.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from flask import current_app
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from surveyapp.analysis.periods import Period
@@ -158,6 +158,43 @@ def judge_on_submit(response: Response, ctx) -> None:
 _RANK = {"ok": 0, "flagged": 1, "rejected": 2}
 
 
+def _sharing(condition):
+    """The latest `:most` rows of the window's range [:since, :now] that share
+    one key with the answer (``condition``), newest first."""
+    return (
+        select(
+            Response.id,
+            Response.submitted_at,
+            Response.device_hash,
+            Response.ip_hash,
+            Response.ua_family,
+            Response.phone_hash,
+        )
+        .where(
+            Response.window_id == bindparam("window_id"),
+            Response.submitted_at >= bindparam("since"),
+            Response.submitted_at <= bindparam("now"),
+            Response.mode == "qr",
+            condition,
+        )
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(bindparam("most"))
+    )
+
+
+# One statement per key, built once: a submission only binds its values.
+_SHARING = {
+    "device": _sharing(Response.device_hash == bindparam("device_hash")),
+    "phone": _sharing(Response.phone_hash == bindparam("phone_hash")),
+    "ip_ua": _sharing(
+        and_(
+            Response.ip_hash == bindparam("ip_hash"),
+            Response.ua_family == bindparam("ua_family"),
+        )
+    ),
+}
+
+
 def live_duplicates(response: Response) -> OneCheck:
     """Stuffing caught in the submitting request: the same device, phone or
     address+browser on the same window (analysis/quality_live.py, the rescore's
@@ -166,51 +203,30 @@ def live_duplicates(response: Response) -> OneCheck:
     an interviewer's tablet is no one's device."""
     if response.mode != "qr" or response.window_id is None:
         return OneCheck("ok")
-    # Only rows sharing a key with this answer are read (the database compares
-    # the hashes over the window's time range), and of each key only the
-    # latest `*_reject_at`: a chain that long already rejects, so more rows
-    # change no verdict. A genuine citizen's answer reads none.
+    # Only rows sharing a key with this answer are read, and of each key only
+    # the latest `*_reject_at`: a chain that long already rejects, so more
+    # rows change no verdict. A genuine citizen's answer reads none.
     settings = settings_from_config()
-    shared = [
-        (Response.device_hash == response.device_hash, settings.device_reject_at)
-        if response.device_hash
-        else None,
-        (Response.phone_hash == response.phone_hash, settings.phone_reject_at)
-        if response.phone_hash
-        else None,
-        (
-            and_(
-                Response.ip_hash == response.ip_hash,
-                Response.ua_family == response.ua_family,
-            ),
-            settings.ip_ua_reject_at,
-        )
-        if response.ip_hash
-        else None,
-    ]
     now = response.submitted_at
+    bound = {
+        "window_id": response.window_id,
+        "since": now - timedelta(seconds=lookback_s(settings)),
+        "now": now,
+        "device_hash": response.device_hash,
+        "phone_hash": response.phone_hash,
+        "ip_hash": response.ip_hash,
+        "ua_family": response.ua_family,
+    }
+    most = {
+        "device": settings.device_reject_at if response.device_hash else 0,
+        "phone": settings.phone_reject_at if response.phone_hash else 0,
+        "ip_ua": settings.ip_ua_reject_at if response.ip_hash else 0,
+    }
     found = {}
-    for condition, most in filter(None, shared):
-        for row in db.session.execute(
-            select(
-                Response.id,
-                Response.submitted_at,
-                Response.device_hash,
-                Response.ip_hash,
-                Response.ua_family,
-                Response.phone_hash,
-            )
-            .where(
-                Response.window_id == response.window_id,
-                Response.submitted_at >= now - timedelta(seconds=lookback_s(settings)),
-                Response.submitted_at <= now,
-                Response.mode == "qr",
-                condition,
-            )
-            .order_by(Response.submitted_at.desc(), Response.id.desc())
-            .limit(max(int(most), 1))
-        ):
-            found[row[0]] = row
+    for key, statement in _SHARING.items():
+        if most[key] > 0:
+            for row in db.session.execute(statement, {**bound, "most": most[key]}):
+                found[row[0]] = row
     if not found:
         return OneCheck("ok")
 

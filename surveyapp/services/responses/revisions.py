@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from surveyapp.extensions import db
 from surveyapp.models import Response
@@ -28,22 +28,34 @@ def visit_window_s() -> float:
     return float(current_app.config.get("ONE_VISIT_WINDOW_S", 0) or 0)
 
 
+# Built once: a submission only binds its values.
+_SAME_VISIT = (
+    select(Response)
+    .where(
+        Response.window_id == bindparam("window_id"),
+        Response.submitted_at >= bindparam("since"),
+        Response.submitted_at <= bindparam("now"),
+        Response.device_hash == bindparam("device_hash"),
+        Response.mode == "qr",
+    )
+    .order_by(Response.submitted_at.desc(), Response.id.desc())
+    .limit(1)
+)
+
+
 def same_visit(new: Response, now: datetime) -> Response | None:
     """The earlier response of this browser's visit to this window, if any."""
     span = visit_window_s()
     if span <= 0 or new.mode != "qr" or not new.device_hash or new.window_id is None:
         return None
     return db.session.scalar(
-        select(Response)
-        .where(
-            Response.window_id == new.window_id,
-            Response.submitted_at >= now - timedelta(seconds=span),
-            Response.submitted_at <= now,
-            Response.device_hash == new.device_hash,
-            Response.mode == "qr",
-        )
-        .order_by(Response.submitted_at.desc(), Response.id.desc())
-        .limit(1)
+        _SAME_VISIT,
+        {
+            "window_id": new.window_id,
+            "since": now - timedelta(seconds=span),
+            "now": now,
+            "device_hash": new.device_hash,
+        },
     )
 
 
