@@ -34,6 +34,7 @@ from surveyapp.services.quality import presence
 from surveyapp.services.questionnaires.definitions import iter_questions
 from surveyapp.services.responses import rollups
 from surveyapp.services.responses.counting import verdict_counts
+from surveyapp.services.responses.revisions import visit_window_s
 
 log = logging.getLogger(__name__)
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -112,10 +113,11 @@ def presence_errors(ctx) -> dict:
     return {}
 
 
-def judge_on_submit(response: Response, ctx) -> None:
+def judge_on_submit(response: Response, ctx, shared: dict[str, list]) -> None:
     """Record the presence and bot evidence and give the cheap verdict, in the
-    submitting transaction (no commit). Never raises: a failure leaves the
-    response stored as ok and is logged; the rescore judges it later."""
+    submitting transaction (no commit); ``shared``: what ``earlier_sharing``
+    read. Never raises: a failure leaves the response stored as ok and is
+    logged; the rescore judges it later."""
     extra = ctx.extra
     response.honeypot = bool(str(extra.get("honeypot") or "").strip())
     response.has_form_cookie = bool(extra.get("has_form_cookie", True))
@@ -146,7 +148,7 @@ def judge_on_submit(response: Response, ctx) -> None:
             grid_row(ctx.version.definition, response.answers or {}),
             settings_from_config(),
         )
-        live = live_duplicates(response)
+        live = live_duplicates(response, shared)
     except Exception:  # the citizen's answer matters more than its verdict
         log.exception("quality check failed; response stored unjudged")
         return
@@ -195,38 +197,57 @@ _SHARING = {
 }
 
 
-def live_duplicates(response: Response) -> OneCheck:
-    """Stuffing caught in the submitting request: the same device, phone or
-    address+browser on the same window (analysis/quality_live.py, the rescore's
-    rule). One indexed, time-bounded range of the window's rows
-    (ix_responses_window_submitted), matched by salted hash in the database;
-    an interviewer's tablet is no one's device."""
+def earlier_sharing(response: Response) -> dict[str, list]:
+    """The window's latest earlier answers that share a key with ``response``
+    (device, phone, address+browser), newest first, by key: of each no more
+    than its reject count (a chain that long already rejects, so more rows
+    change no verdict), over the longest span a rule looks back (the duplicate
+    windows, 一事一评's visit). Read once per submission, for the visit rule
+    and the live check; a genuine citizen's answer finds none. An
+    interviewer's tablet is no one's device: nothing is read for it."""
     if response.mode != "qr" or response.window_id is None:
-        return OneCheck("ok")
-    # Only rows sharing a key with this answer are read, and of each key only
-    # the latest `*_reject_at`: a chain that long already rejects, so more
-    # rows change no verdict. A genuine citizen's answer reads none.
+        return {}
     settings = settings_from_config()
+    span = max(lookback_s(settings), visit_window_s())
     now = response.submitted_at
     bound = {
         "window_id": response.window_id,
-        "since": now - timedelta(seconds=lookback_s(settings)),
+        "since": now - timedelta(seconds=span),
         "now": now,
         "device_hash": response.device_hash,
         "phone_hash": response.phone_hash,
         "ip_hash": response.ip_hash,
         "ua_family": response.ua_family,
     }
+    live = current_app.config.get("QUALITY_ON_SUBMIT", True)
     most = {
-        "device": settings.device_reject_at if response.device_hash else 0,
-        "phone": settings.phone_reject_at if response.phone_hash else 0,
-        "ip_ua": settings.ip_ua_reject_at if response.ip_hash else 0,
+        "device": max(settings.device_reject_at if live else 0, 1),
+        "phone": settings.phone_reject_at if live else 0,
+        "ip_ua": settings.ip_ua_reject_at if live else 0,
     }
-    found = {}
-    for key, statement in _SHARING.items():
-        if most[key] > 0:
-            for row in db.session.execute(statement, {**bound, "most": most[key]}):
-                found[row[0]] = row
+    if not visit_window_s():
+        most["device"] = settings.device_reject_at if live else 0
+    for key, column in (
+        ("device", "device_hash"),
+        ("phone", "phone_hash"),
+        ("ip_ua", "ip_hash"),
+    ):
+        if not getattr(response, column):
+            most[key] = 0
+    return {
+        key: db.session.execute(statement, {**bound, "most": most[key]}).all()
+        for key, statement in _SHARING.items()
+        if most[key] > 0
+    }
+
+
+def live_duplicates(response: Response, shared: dict[str, list]) -> OneCheck:
+    """Stuffing caught in the submitting request: the same device, phone or
+    address+browser on the same window (analysis/quality_live.py, the rescore's
+    rule), from the rows ``earlier_sharing`` read."""
+    settings = settings_from_config()
+    found = {row[0]: row for rows in shared.values() for row in rows}
+    now = response.submitted_at
     if not found:
         return OneCheck("ok")
 

@@ -4,9 +4,10 @@ A second submission from the same browser (its device cookie, hashed) for the
 same window within ONE_VISIT_WINDOW_S of the first is the same visit: it
 updates that rating instead of adding a row (and so a second case), and the
 earlier answers are kept in the response's `revisions`, oldest first. The
-lookup is the window's indexed, time-bounded range (ix_responses_window_submitted)
-compared by salted hash; an interviewer's tablet (mode "interview") serves many
-people and is never one visit.
+look-up is the window's indexed, time-bounded range (ix_responses_window_submitted)
+compared by salted hash, read once with the live duplicate check's; an
+interviewer's tablet (mode "interview") serves many people and is never one
+visit.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select
 
 from surveyapp.extensions import db
 from surveyapp.models import Response
@@ -28,35 +28,18 @@ def visit_window_s() -> float:
     return float(current_app.config.get("ONE_VISIT_WINDOW_S", 0) or 0)
 
 
-# Built once: a submission only binds its values.
-_SAME_VISIT = (
-    select(Response)
-    .where(
-        Response.window_id == bindparam("window_id"),
-        Response.submitted_at >= bindparam("since"),
-        Response.submitted_at <= bindparam("now"),
-        Response.device_hash == bindparam("device_hash"),
-        Response.mode == "qr",
-    )
-    .order_by(Response.submitted_at.desc(), Response.id.desc())
-    .limit(1)
-)
-
-
-def same_visit(new: Response, now: datetime) -> Response | None:
-    """The earlier response of this browser's visit to this window, if any."""
+def same_visit(new: Response, now: datetime, device_rows) -> Response | None:
+    """The earlier response of this browser's visit to this window, if any;
+    ``device_rows``: the window's latest earlier answers of the same device,
+    newest first (quality.verdicts.earlier_sharing reads them once for this
+    rule and the live duplicate check)."""
     span = visit_window_s()
-    if span <= 0 or new.mode != "qr" or not new.device_hash or new.window_id is None:
+    if span <= 0 or new.mode != "qr" or not new.device_hash or not device_rows:
         return None
-    return db.session.scalar(
-        _SAME_VISIT,
-        {
-            "window_id": new.window_id,
-            "since": now - timedelta(seconds=span),
-            "now": now,
-            "device_hash": new.device_hash,
-        },
-    )
+    latest = device_rows[0]
+    if latest.submitted_at < now - timedelta(seconds=span):
+        return None
+    return db.session.get(Response, latest.id)
 
 
 def revise(earlier: Response, new: Response, now: datetime) -> bool:

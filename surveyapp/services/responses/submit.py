@@ -20,7 +20,11 @@ from surveyapp.security import encrypt_text, salted_hash
 from surveyapp.services.complaints.withdrawal import follow_revision
 from surveyapp.services.fieldwork.quotas import attach_response
 from surveyapp.services.organisation.catalogue import ServiceChoice, service_items_for
-from surveyapp.services.quality.verdicts import judge_on_submit, presence_errors
+from surveyapp.services.quality.verdicts import (
+    earlier_sharing,
+    judge_on_submit,
+    presence_errors,
+)
 from surveyapp.services.questionnaires.answers import Getter, clean_answers
 from surveyapp.services.questionnaires.versions import FormVersion, Place
 from surveyapp.services.responses.receipts import needs_receipt, receipt_hash_for
@@ -217,7 +221,10 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
     # 一事一评: the same browser's second submission for this window's visit
     # updates that rating (services/responses/revisions.py).
     max_overall = current_app.config.get("CASE_MAX_OVERALL", 2)
-    earlier = same_visit(response, now)
+    # The window's earlier answers sharing a key with this one: read once,
+    # for the visit and the live duplicate check.
+    shared = earlier_sharing(response)
+    earlier = same_visit(response, now, shared.get("device"))
     if earlier is not None:
         before = earlier.overall
         if revise(earlier, response, now):
@@ -232,7 +239,7 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         response.receipt_hash = receipt_hash_for(response.public_id)
     try:
         # The cheap quality verdict comes before the quota claim; it never raises.
-        judge_on_submit(response, ctx)
+        judge_on_submit(response, ctx, shared)
         # Attach to a survey project and claim a quota place with a conditional
         # UPDATE in this same transaction (see services/fieldwork/quotas.py).
         attach_response(response, ctx)
