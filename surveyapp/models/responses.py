@@ -42,6 +42,32 @@ class Response(db.Model):
         Index("ix_responses_submitted_id", "submitted_at", "id"),
         Index("ix_responses_hall_submitted", "hall_id", "submitted_at", "id"),
         Index("ix_responses_window_submitted", "window_id", "submitted_at"),
+        # The submitting request's look-up of the window's earlier answers of
+        # the same device, address+browser or phone (stuffing and 一事一评,
+        # services/quality/verdicts.py): a seek that must name the window,
+        # time-bounded, of salted hashes only (migration 0015).
+        _partial(
+            "ix_responses_window_device",
+            "window_id",
+            "device_hash",
+            "submitted_at",
+            where="device_hash IS NOT NULL",
+        ),
+        _partial(
+            "ix_responses_window_ip_ua",
+            "window_id",
+            "ip_hash",
+            "ua_family",
+            "submitted_at",
+            where="ip_hash IS NOT NULL",
+        ),
+        _partial(
+            "ix_responses_window_phone",
+            "window_id",
+            "phone_hash",
+            "submitted_at",
+            where="phone_hash IS NOT NULL",
+        ),
         *map(
             _where_set,
             ("service_item_id", "project_id", "quota_cell_id", "interviewer_id"),

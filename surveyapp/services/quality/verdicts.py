@@ -162,7 +162,8 @@ _RANK = {"ok": 0, "flagged": 1, "rejected": 2}
 
 def _sharing(condition):
     """The latest `:most` rows of the window's range [:since, :now] that share
-    one key with the answer (``condition``), newest first."""
+    one key with the answer (``condition``), newest first: a seek of the
+    window's hash index (ix_responses_window_device, _ip_ua, _phone)."""
     return (
         select(
             Response.id,
@@ -234,8 +235,10 @@ def earlier_sharing(response: Response) -> dict[str, list]:
     ):
         if not getattr(response, column):
             most[key] = 0
+    # Core on the session's connection (its transaction), as the insert.
+    connection = db.session.connection()
     return {
-        key: db.session.execute(statement, {**bound, "most": most[key]}).all()
+        key: connection.execute(statement, {**bound, "most": most[key]}).all()
         for key, statement in _SHARING.items()
         if most[key] > 0
     }

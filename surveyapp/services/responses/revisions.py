@@ -4,8 +4,8 @@ A second submission from the same browser (its device cookie, hashed) for the
 same window within ONE_VISIT_WINDOW_S of the first is the same visit: it
 updates that rating instead of adding a row (and so a second case), and the
 earlier answers are kept in the response's `revisions`, oldest first. The
-look-up is the window's indexed, time-bounded range (ix_responses_window_submitted)
-compared by salted hash, read once with the live duplicate check's; an
+look-up seeks the window's salted device hashes in a time range
+(ix_responses_window_device), read once with the live duplicate check's; an
 interviewer's tablet (mode "interview") serves many people and is never one
 visit.
 """
