@@ -6,12 +6,13 @@ import logging
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from flask import current_app
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from surveyapp.analysis.periods import Period
@@ -133,6 +134,7 @@ def judge_on_submit(response: Response, ctx, shared: dict[str, list]) -> None:
     if not current_app.config.get("QUALITY_ON_SUBMIT", True):
         return
     try:
+        settings = settings_from_config()
         check = assess_one(
             {
                 "duration_s": response.duration_s,
@@ -146,9 +148,9 @@ def judge_on_submit(response: Response, ctx, shared: dict[str, list]) -> None:
                 ],
             },
             grid_row(ctx.version.definition, response.answers or {}),
-            settings_from_config(),
+            settings,
         )
-        live = live_duplicates(response, shared)
+        live = live_duplicates(response, shared, settings)
     except Exception:  # the citizen's answer matters more than its verdict
         log.exception("quality check failed; response stored unjudged")
         return
@@ -160,12 +162,24 @@ def judge_on_submit(response: Response, ctx, shared: dict[str, list]) -> None:
 _RANK = {"ok": 0, "flagged": 1, "rejected": 2}
 
 
-def _sharing(condition):
-    """The latest `:most` rows of the window's range [:since, :now] that share
-    one key with the answer (``condition``), newest first: a seek of the
+class Shared(NamedTuple):
+    """An earlier answer of the window that shares a key with the new one."""
+
+    id: int
+    submitted_at: datetime
+    device_hash: str | None
+    ip_hash: str | None
+    ua_family: str | None
+    phone_hash: str | None
+
+
+def _sharing(key: str, condition):
+    """The latest `:most_<key>` rows of the window's range [:since, :now] that
+    share ``key`` with the answer (``condition``), newest first: a seek of the
     window's hash index (ix_responses_window_device, _ip_ua, _phone)."""
     return (
         select(
+            literal(key).label("key"),
             Response.id,
             Response.submitted_at,
             Response.device_hash,
@@ -181,21 +195,29 @@ def _sharing(condition):
             condition,
         )
         .order_by(Response.submitted_at.desc(), Response.id.desc())
-        .limit(bindparam("most"))
+        .limit(bindparam(f"most_{key}"))
+        .subquery()
     )
 
 
-# One statement per key, built once: a submission only binds its values.
-_SHARING = {
-    "device": _sharing(Response.device_hash == bindparam("device_hash")),
-    "phone": _sharing(Response.phone_hash == bindparam("phone_hash")),
-    "ip_ua": _sharing(
-        and_(
-            Response.ip_hash == bindparam("ip_hash"),
-            Response.ua_family == bindparam("ua_family"),
+# One statement for the three keys, built once: a submission only binds its
+# values (a key without a value or a limit of 0 reads nothing).
+_SHARING = union_all(
+    *(
+        select(part)
+        for part in (
+            _sharing("device", Response.device_hash == bindparam("device_hash")),
+            _sharing("phone", Response.phone_hash == bindparam("phone_hash")),
+            _sharing(
+                "ip_ua",
+                and_(
+                    Response.ip_hash == bindparam("ip_hash"),
+                    Response.ua_family == bindparam("ua_family"),
+                ),
+            ),
         )
-    ),
-}
+    )
+)
 
 
 def earlier_sharing(response: Response) -> dict[str, list]:
@@ -235,20 +257,26 @@ def earlier_sharing(response: Response) -> dict[str, list]:
     ):
         if not getattr(response, column):
             most[key] = 0
+    if not any(most.values()):
+        return {}
     # Core on the session's connection (its transaction), as the insert.
-    connection = db.session.connection()
-    return {
-        key: connection.execute(statement, {**bound, "most": most[key]}).all()
-        for key, statement in _SHARING.items()
-        if most[key] > 0
-    }
+    rows = db.session.connection().execute(
+        _SHARING, {**bound, **{f"most_{key}": n for key, n in most.items()}}
+    )
+    shared: dict[str, list] = {}
+    for key, *row in rows:
+        shared.setdefault(key, []).append(Shared(*row))
+    for found in shared.values():  # newest first (a union keeps no order)
+        found.sort(key=lambda row: (row.submitted_at, row.id), reverse=True)
+    return shared
 
 
-def live_duplicates(response: Response, shared: dict[str, list]) -> OneCheck:
+def live_duplicates(
+    response: Response, shared: dict[str, list], settings: QualitySettings
+) -> OneCheck:
     """Stuffing caught in the submitting request: the same device, phone or
     address+browser on the same window (analysis/quality_live.py, the rescore's
     rule), from the rows ``earlier_sharing`` read."""
-    settings = settings_from_config()
     found = {row[0]: row for rows in shared.values() for row in rows}
     now = response.submitted_at
     if not found:
