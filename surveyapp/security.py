@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 from io import BytesIO
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from flask import current_app
 from werkzeug.exceptions import BadRequest
@@ -101,7 +101,10 @@ def _check_utf8(body: bytes, mimetype: str, options: dict) -> None:
     """Raise UnicodeDecodeError where a field's name or value is not UTF-8
     (a multipart file's content is the file's own business)."""
     if mimetype == URLENCODED:
-        parse_qsl(body.decode(), keep_blank_values=True, errors="strict")
+        # Names and values are split on ASCII (& =), which no multibyte
+        # sequence contains: the body is valid UTF-8 once unescaped exactly
+        # when every name and value is.
+        unquote_to_bytes(body).decode()
         return
     boundary = options.get("boundary", "").encode("latin-1")
     if not boundary:

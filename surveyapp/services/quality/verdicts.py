@@ -114,7 +114,9 @@ def presence_errors(ctx) -> dict:
     return {}
 
 
-def judge_on_submit(response: Response, ctx, shared: dict[str, list]) -> None:
+def judge_on_submit(
+    response: Response, ctx, shared: dict[str, list], settings: QualitySettings
+) -> None:
     """Record the presence and bot evidence and give the cheap verdict, in the
     submitting transaction (no commit); ``shared``: what ``earlier_sharing``
     read. Never raises: a failure leaves the response stored as ok and is
@@ -134,7 +136,6 @@ def judge_on_submit(response: Response, ctx, shared: dict[str, list]) -> None:
     if not current_app.config.get("QUALITY_ON_SUBMIT", True):
         return
     try:
-        settings = settings_from_config()
         check = assess_one(
             {
                 "duration_s": response.duration_s,
@@ -220,7 +221,7 @@ _SHARING = union_all(
 )
 
 
-def earlier_sharing(response: Response) -> dict[str, list]:
+def earlier_sharing(response: Response, settings: QualitySettings) -> dict[str, list]:
     """The window's latest earlier answers that share a key with ``response``
     (device, phone, address+browser), newest first, by key: of each no more
     than its reject count (a chain that long already rejects, so more rows
@@ -230,7 +231,6 @@ def earlier_sharing(response: Response) -> dict[str, list]:
     interviewer's tablet is no one's device: nothing is read for it."""
     if response.mode != "qr" or response.window_id is None:
         return {}
-    settings = settings_from_config()
     span = max(lookback_s(settings), visit_window_s())
     now = response.submitted_at
     bound = {

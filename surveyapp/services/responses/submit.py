@@ -24,6 +24,7 @@ from surveyapp.services.quality.verdicts import (
     earlier_sharing,
     judge_on_submit,
     presence_errors,
+    settings_from_config,
 )
 from surveyapp.services.questionnaires.answers import Getter, clean_answers
 from surveyapp.services.questionnaires.versions import FormVersion, Place
@@ -223,7 +224,8 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
     max_overall = current_app.config.get("CASE_MAX_OVERALL", 2)
     # The window's earlier answers sharing a key with this one: read once,
     # for the visit and the live duplicate check.
-    shared = earlier_sharing(response)
+    settings = settings_from_config()
+    shared = earlier_sharing(response, settings)
     earlier = same_visit(response, now, shared.get("device"))
     if earlier is not None:
         before = earlier.overall
@@ -239,7 +241,7 @@ def submit_response(ctx: SubmissionContext, getlist: Getter) -> Stored:
         response.receipt_hash = receipt_hash_for(response.public_id)
     try:
         # The cheap quality verdict comes before the quota claim; it never raises.
-        judge_on_submit(response, ctx, shared)
+        judge_on_submit(response, ctx, shared, settings)
         # Attach to a survey project and claim a quota place with a conditional
         # UPDATE in this same transaction (see services/fieldwork/quotas.py).
         attach_response(response, ctx)
