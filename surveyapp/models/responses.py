@@ -41,7 +41,6 @@ class Response(db.Model):
         # 0011): the id settles ties on a timestamp inside the index.
         Index("ix_responses_submitted_id", "submitted_at", "id"),
         Index("ix_responses_hall_submitted", "hall_id", "submitted_at", "id"),
-        Index("ix_responses_window_submitted", "window_id", "submitted_at"),
         # The submitting request's look-up of the window's earlier answers of
         # the same device, address+browser or phone (stuffing and 一事一评,
         # services/quality/verdicts.py): a seek that must name the window,
