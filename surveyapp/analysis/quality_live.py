@@ -33,7 +33,6 @@ DUPLICATES = (
     ),
     ("duplicate_phone", "phone_hash", "phone_window_s", 2, "phone_reject_at"),
 )
-KEYS = tuple(key for _, key, *_ in DUPLICATES)
 _EPOCH = datetime(1970, 1, 1)
 _ONE_SECOND = timedelta(seconds=1)
 
@@ -77,8 +76,8 @@ def duplicates_of(
     settings: QualitySettings | None = None,
 ) -> OneCheck:
     """Verdict, reasons and score of ``current`` from the duplicate signals
-    alone. Every row: submitted_at (naive datetime) and the KEYS (None where
-    unknown); ``earlier`` are the rows of the same window submitted at or
+    alone. Every row: submitted_at (naive datetime) and the keys of
+    DUPLICATES (None where unknown); ``earlier`` are the rows of the same window submitted at or
     before ``current``, in any order."""
     s = settings or QualitySettings()
     earlier = sorted(earlier, key=lambda row: row["submitted_at"])

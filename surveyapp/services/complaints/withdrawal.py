@@ -18,6 +18,8 @@ turned bad opens the case its complaint did not have.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from surveyapp.extensions import db
@@ -98,7 +100,7 @@ def restore(case: ComplaintCase, user: User | None) -> None:
     audit(user, "complaints.restore_case", target=f"case:{case.id}", commit=False)
 
 
-def follow_revision(response: Response, before: int | None, now) -> None:
+def follow_revision(response: Response, before: int | None, now: datetime) -> None:
     """After a revision changed the response's overall rating from ``before``:
     note it in the case's history, or open the case a rating turned bad
     calls for when its complaint is recorded without one. No commit."""

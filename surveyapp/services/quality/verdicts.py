@@ -231,7 +231,8 @@ def earlier_sharing(response: Response, settings: QualitySettings) -> dict[str, 
     interviewer's tablet is no one's device: nothing is read for it."""
     if response.mode != "qr" or response.window_id is None:
         return {}
-    span = max(lookback_s(settings), visit_window_s())
+    visit_s = visit_window_s()
+    span = max(lookback_s(settings), visit_s)
     now = response.submitted_at
     bound = {
         "window_id": response.window_id,
@@ -242,21 +243,16 @@ def earlier_sharing(response: Response, settings: QualitySettings) -> dict[str, 
         "ip_hash": response.ip_hash,
         "ua_family": response.ua_family,
     }
+    # How many rows of each key: the live check's reject counts, and the
+    # visit's one latest answer of the device; none for a key left empty.
     live = current_app.config.get("QUALITY_ON_SUBMIT", True)
     most = {
-        "device": max(settings.device_reject_at if live else 0, 1),
-        "phone": settings.phone_reject_at if live else 0,
-        "ip_ua": settings.ip_ua_reject_at if live else 0,
+        "device": max(settings.device_reject_at if live else 0, 1 if visit_s else 0)
+        if response.device_hash
+        else 0,
+        "phone": settings.phone_reject_at if live and response.phone_hash else 0,
+        "ip_ua": settings.ip_ua_reject_at if live and response.ip_hash else 0,
     }
-    if not visit_window_s():
-        most["device"] = settings.device_reject_at if live else 0
-    for key, column in (
-        ("device", "device_hash"),
-        ("phone", "phone_hash"),
-        ("ip_ua", "ip_hash"),
-    ):
-        if not getattr(response, column):
-            most[key] = 0
     if not any(most.values()):
         return {}
     # Core on the session's connection (its transaction), as the insert.
@@ -277,8 +273,8 @@ def live_duplicates(
     """Stuffing caught in the submitting request: the same device, phone or
     address+browser on the same window (analysis/quality_live.py, the rescore's
     rule), from the rows ``earlier_sharing`` read."""
-    found = {row[0]: row for rows in shared.values() for row in rows}
-    now = response.submitted_at
+    # A row sharing two keys is read twice: once is enough.
+    found = {row.id: row for rows in shared.values() for row in rows}
     if not found:
         return OneCheck("ok")
 
@@ -291,7 +287,7 @@ def live_duplicates(
         }
 
     current = keys(
-        now,
+        response.submitted_at,
         response.device_hash,
         response.ip_hash,
         response.ua_family,
