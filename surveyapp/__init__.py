@@ -11,8 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 
+from surveyapp import ratelimits
 from surveyapp.config import CONFIGS, check_production_secrets
-from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from surveyapp.extensions import babel, csrf, db, login_manager, migrate
 from surveyapp.instance_secrets import fill_missing_secrets
 from surveyapp.models.base import check_column_lengths
 from surveyapp.security import StrictFormDataParser
@@ -108,7 +109,7 @@ def _init_extensions(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
-    limiter.init_app(app)
+    ratelimits.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "office.login"
     login_manager.login_message = None

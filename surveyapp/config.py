@@ -71,18 +71,16 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
-    # Rate limits (Flask-Limiter; docs/operations.md "Rate limits"). Redis when
-    # several machines serve; the default is a SQLite file every worker of this
-    # machine shares (surveyapp/ratelimits.py).
+    # Rate limits (surveyapp/ratelimits.py; docs/operations.md "Rate limits").
+    # Redis when several machines serve; the default is a SQLite file every
+    # worker of this machine shares. A storage that fails never fails a
+    # request: the limits count per process until it answers again.
     RATELIMIT_STORAGE_URI = os.environ.get(
         "RATELIMIT_STORAGE_URI", f"sqlite-file://{INSTANCE_DIR / 'ratelimits.sqlite3'}"
     )
     # Keeps this site's counters apart from another's in a shared Redis.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "surveyapp")
     RATELIMIT_ENABLED = True
-    # A storage that fails (Redis away, a full disk) never fails a request: the
-    # limits count per process until it answers again.
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Submissions (and screener steps) per client address.
     RATELIMIT_SUBMIT = os.environ.get("RATELIMIT_SUBMIT", "20/minute;200/hour")
     # Failed sign-ins per client address and per account name.

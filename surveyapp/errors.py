@@ -103,7 +103,8 @@ def register_error_handlers(app: Flask) -> None:
         response, code = error_response(status, message)
         if status == 429:  # quality (issue 4): tell clients when to come back
             response = current_app.make_response((response, code))
-            response.headers["Retry-After"] = "60"
+            retry_after = getattr(exc, "retry_after", None) or 60
+            response.headers["Retry-After"] = str(retry_after)
             return response
         return response, code
 

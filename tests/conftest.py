@@ -74,11 +74,6 @@ def app(tmp_path_factory):
 
 @pytest.fixture()
 def db(app):
-    from surveyapp.extensions import limiter
-
-    # The Limiter is one object shared by every app a test creates: a test
-    # that builds a rate-limited app must not leave limits on for the others.
-    limiter.enabled = app.config["RATELIMIT_ENABLED"]
     with app.app_context():
         yield _db
         _db.session.rollback()

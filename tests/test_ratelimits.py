@@ -17,8 +17,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from surveyapp import create_app
-from surveyapp.extensions import limiter
-from surveyapp.ratelimits import SQLiteFileStorage
+from surveyapp.ratelimits import Counters, SQLiteFileStorage
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
@@ -121,8 +120,7 @@ def limited(app, db):
             }
         )
 
-    yield make
-    limiter.enabled = False  # the session app runs without limits
+    return make
 
 
 def _sign_in(client, username: str, password: str, address: str) -> int:
@@ -224,3 +222,35 @@ def test_the_sign_in_throttle_holds_across_worker_processes(tmp_path):
     # Another site sharing the storage under its own prefix counts apart.
     other = {**config, "RATELIMIT_KEY_PREFIX": "another-site"}
     assert _worker(other, [wrong]) == [401]
+
+
+# --- the decorator's own behaviour ------------------------------------------------
+
+
+def test_a_failed_storage_is_asked_again_after_a_while(tmp_path, monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr("surveyapp.ratelimits.time.monotonic", lambda: clock[0])
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")  # the storage's folder cannot be made under a file
+    uri = f"sqlite-file://{blocker / 'counts.db'}"
+    counters = Counters(uri)
+    item, ids = parse("2/minute"), ("prefix", "view", "key")
+    # the storage fails: this process counts in its memory, and still limits
+    assert [counters.hit(item, ids) for _ in range(3)] == [True, True, False]
+    blocker.unlink()
+    clock[0] += Counters.RETRY_STORAGE_S - 1
+    assert not counters.hit(item, ids)  # not asked again yet
+    clock[0] += 2
+    assert counters.hit(item, ids)  # the storage answers again and counts
+    assert storage_from_string(uri).get(item.key_for(*ids)) == 1
+
+
+def test_a_limit_that_does_not_parse_stops_the_start(app):
+    with pytest.raises(RuntimeError, match="RATELIMIT_SUBMIT"):
+        create_app(
+            {
+                "ENV_NAME": "testing",
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "RATELIMIT_SUBMIT": "twenty a minute",
+            }
+        )

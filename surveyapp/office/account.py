@@ -3,27 +3,24 @@ and set a new one by a one-time link (signed out)."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from surveyapp.auth import roles_required
-from surveyapp.extensions import db, limiter
+from surveyapp.extensions import db
 from surveyapp.models import User
 from surveyapp.models.users import ROLES
 from surveyapp.office import bp
 from surveyapp.office.account_forms import ChangePasswordForm, SetPasswordForm
+from surveyapp.ratelimits import limit
 from surveyapp.services.admin import passwords
 from surveyapp.services.admin.users import AccountError
 
 
-def _limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
-
-
 @bp.route("/account/password", methods=["GET", "POST"])
 @roles_required(*ROLES)
-@limiter.limit(_limit, methods=["POST"])
+@limit("RATELIMIT_LOGIN", methods=("POST",))
 def account_password():
     form = ChangePasswordForm()
     status = 200
@@ -54,7 +51,7 @@ def account_password():
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])
-@limiter.limit(_limit, methods=["POST"])
+@limit("RATELIMIT_LOGIN", methods=("POST",))
 def password_link(token: str):
     try:
         user = passwords.user_for_token(token)

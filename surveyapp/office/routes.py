@@ -5,19 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response as FlaskResponse
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from surveyapp.downloads import no_store, send_table, stream_csv
-from surveyapp.extensions import limiter
 from surveyapp.office import bp
 from surveyapp.office.complaints import STATE_NAMES
 from surveyapp.office.dashboard import dashboard
 from surveyapp.office.forms import LoginForm, filters_from_args
 from surveyapp.office.pages import cursor_from_args, filter_args, page_links
-from surveyapp.ratelimits import account_key, failed_sign_in
+from surveyapp.ratelimits import account_key, failed_sign_in, limit
 from surveyapp.security import same_site_path
 from surveyapp.services.admin.users import audit, authenticate, end_sessions
 from surveyapp.services.complaints.cases import is_overdue
@@ -40,14 +39,6 @@ LEVEL_NAMES = {
 }
 
 
-def _login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
-
-
-def _account_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
-
-
 def _base_url() -> str:
     return qr_service.default_base_url()
 
@@ -55,15 +46,13 @@ def _base_url() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 # Failed sign-ins only (a 401), counted per address and per account name; a
 # locked-out address or account gets 429 before its password is checked.
-@limiter.limit(
-    _login_limit, methods=["POST"], scope="address", deduct_when=failed_sign_in
-)
-@limiter.limit(
-    _account_limit,
-    methods=["POST"],
-    scope="account",
-    key_func=account_key,
-    deduct_when=failed_sign_in,
+@limit("RATELIMIT_LOGIN", scope="sign-in", methods=("POST",), count=failed_sign_in)
+@limit(
+    "RATELIMIT_LOGIN_ACCOUNT",
+    key=account_key,
+    scope="sign-in-account",
+    methods=("POST",),
+    count=failed_sign_in,
 )
 def login():
     form = LoginForm()

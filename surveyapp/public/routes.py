@@ -18,9 +18,10 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from surveyapp.extensions import csrf, limiter
+from surveyapp.extensions import csrf
 from surveyapp.i18n import current_language
 from surveyapp.public import bp
+from surveyapp.ratelimits import limit
 from surveyapp.security import salted_hash
 from surveyapp.services.fieldwork.quotas import project_needing_screener
 from surveyapp.services.memory import cached_per_process
@@ -46,10 +47,6 @@ from surveyapp.services.responses.submit import (
 from surveyapp.survey_pages import handle_screener, render_screener
 
 DEVICE_COOKIE = "sa_device"
-
-
-def _submit_limit() -> str:
-    return current_app.config["RATELIMIT_SUBMIT"]
 
 
 @bp.route("/")
@@ -178,7 +175,7 @@ def questionnaire(token: str):
 
 @bp.route("/s/<token>", methods=["POST"])
 @csrf.exempt  # the ticket's binding is this form's CSRF check (_require_form_binding)
-@limiter.limit(_submit_limit)
+@limit("RATELIMIT_SUBMIT")
 def submit(token: str):
     try:
         target = resolve_token(token)
@@ -290,7 +287,7 @@ def form_css(version_id: int):
 
 
 @bp.route("/s/<token>/screen", methods=["POST"])
-@limiter.limit(_submit_limit)
+@limit("RATELIMIT_SUBMIT")
 def screen(token: str):
     try:
         target = resolve_token(token)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from surveyapp.downloads import no_store
-from surveyapp.extensions import csrf, limiter
+from surveyapp.extensions import csrf
 from surveyapp.public import bp
+from surveyapp.ratelimits import limit
 from surveyapp.services.complaints.tracking import RatingRefused, rate_fix, track
 
 FIX_LEVELS = {3: _l("Satisfied"), 2: _l("Basically satisfied"), 1: _l("Not satisfied")}
-
-
-def _track_limit() -> str:
-    return current_app.config["RATELIMIT_TRACK"]
 
 
 def _page(template: str, **context) -> str:
@@ -23,7 +20,7 @@ def _page(template: str, **context) -> str:
 
 
 @bp.route("/track", methods=["GET"])
-@limiter.limit(_track_limit)
+@limit("RATELIMIT_TRACK")
 @no_store
 def track_case():
     code = (request.args.get("code") or "").strip()[:40]
@@ -39,7 +36,7 @@ def track_case():
 # the secret that authorises the one rating, which another site cannot know.
 @bp.route("/track/rate", methods=["POST"])
 @csrf.exempt
-@limiter.limit(_track_limit)
+@limit("RATELIMIT_TRACK")
 @no_store
 def track_rate():
     code = (request.form.get("code") or "").strip()[:40]
