@@ -86,7 +86,7 @@ def failed_sign_in(response: Response) -> bool:
 
 @lru_cache(maxsize=64)
 def limits_of(setting: str) -> tuple[RateLimitItem, ...]:
-    """ "20/minute;200/hour" as the limits package's items."""
+    """A setting such as "20/minute;200/hour" as the limits package's items."""
     return tuple(parse_many(setting))
 
 
@@ -97,7 +97,6 @@ class Counters:
     RETRY_STORAGE_S = 30.0
 
     def __init__(self, uri: str) -> None:
-        self.uri = uri
         self.shared = FixedWindowRateLimiter(
             storage_from_string(uri, wrap_exceptions=True)
         )
