@@ -280,9 +280,8 @@ BOOT = {
 
 
 # The api data stays in ../shared/data: of its bootstrap only R's resample
-# counts are kept (its replicate weights are the counts times pw); the
-# generated designs keep R's replicate weights as written.
-BOOT_COUNTS = {"apistrat"}
+# counts are kept, in r_reference.json (its replicate weights are the counts
+# times pw); the generated designs keep R's replicate weights as written.
 
 
 @pytest.mark.parametrize("case", list(BOOT))
@@ -291,10 +290,9 @@ def test_bootstrap_estimator_on_r_draws(case):
     ref = R["bootstrap"][case]
     data = frame(data_name)
     name = case.removesuffix("_mse")
-    if name in BOOT_COUNTS:
+    if "counts" in ref:
         # R's resample counts of each row; the weights come from the data.
-        counts = pd.read_csv(FIXTURES / f"boot_counts_{name}.csv").to_numpy()
-        repweights = counts * data[weights].to_numpy()[:, None]
+        repweights = np.array(ref["counts"]) * data[weights].to_numpy()[:, None]
     else:
         repweights = pd.read_csv(FIXTURES / f"boot_{name}.csv").to_numpy()
     rep = ReplicateDesign(
