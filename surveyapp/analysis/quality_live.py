@@ -77,8 +77,8 @@ def duplicates_of(
 ) -> OneCheck:
     """Verdict, reasons and score of ``current`` from the duplicate signals
     alone. Every row: submitted_at (naive datetime) and the keys of
-    DUPLICATES (None where unknown); ``earlier`` are the rows of the same window submitted at or
-    before ``current``, in any order."""
+    DUPLICATES (None where unknown); ``earlier`` are the rows of the same
+    window submitted at or before ``current``, in any order."""
     s = settings or QualitySettings()
     earlier = sorted(earlier, key=lambda row: row["submitted_at"])
     level, score, reasons = 0, 1.0, []

@@ -246,10 +246,9 @@ def earlier_sharing(response: Response, settings: QualitySettings) -> dict[str, 
     # How many rows of each key: the live check's reject counts, and the
     # visit's one latest answer of the device; none for a key left empty.
     live = current_app.config.get("QUALITY_ON_SUBMIT", True)
+    device_rows = max(settings.device_reject_at if live else 0, 1 if visit_s else 0)
     most = {
-        "device": max(settings.device_reject_at if live else 0, 1 if visit_s else 0)
-        if response.device_hash
-        else 0,
+        "device": device_rows if response.device_hash else 0,
         "phone": settings.phone_reject_at if live and response.phone_hash else 0,
         "ip_ua": settings.ip_ua_reject_at if live and response.ip_hash else 0,
     }
