@@ -397,6 +397,28 @@ def merge(tallies: list[Tally]) -> Tally:
     return merged
 
 
+def cpu_times() -> tuple[int, int]:
+    """(all CPU time, the part the hypervisor gave to other machines: steal),
+    in ticks since boot, from /proc/stat (Linux; zeros elsewhere)."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return sum(ticks[:8]), ticks[7] if len(ticks) > 7 else 0
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
 def bench_database(
     label: str,
     url: str,
@@ -419,6 +441,7 @@ def bench_database(
         "windows": len(paths),
         "load_average_at_start": os.getloadavg()[0],
     }
+    cpu_at_start = cpu_times()
     worker = subprocess.Popen(
         [str(BIN / "flask"), "complaints", "work", "--interval", "1"],
         cwd=ROOT,
@@ -484,6 +507,10 @@ def bench_database(
         ]
 
     result["load_average_at_end"] = os.getloadavg()[0]
+    # A virtual machine's CPU taken by its neighbours on the host during the
+    # run, which the load average does not show.
+    total, steal = (b - a for a, b in zip(cpu_at_start, cpu_times(), strict=True))
+    result["cpu_steal_share"] = round(steal / total, 3) if total else None
     result["page_vs_template_ceiling"] = ratio("questionnaire_get", "ceiling_template")
     result["submission_vs_insert_ceiling"] = ratio("submission_post", "ceiling_insert")
     result["per_round"] = {
@@ -550,6 +577,7 @@ def main() -> None:
         "seconds_per_round": args.seconds,
         "rounds": args.rounds,
         "cpus": os.cpu_count(),
+        "cpu_model": cpu_model(),
         "workers": os.environ.get("WEB_CONCURRENCY", "2 x cpu"),
         "runs": runs,
     }
