@@ -279,11 +279,6 @@ BOOT = {
 }
 
 
-# The api data stays in ../shared/data: of its bootstrap only R's resample
-# counts are kept, in r_reference.json (its replicate weights are the counts
-# times pw); the generated designs keep R's replicate weights as written.
-
-
 @pytest.mark.parametrize("case", list(BOOT))
 def test_bootstrap_estimator_on_r_draws(case):
     data_name, weights, y, dom, mse = BOOT[case]
@@ -291,9 +286,11 @@ def test_bootstrap_estimator_on_r_draws(case):
     data = frame(data_name)
     name = case.removesuffix("_mse")
     if "counts" in ref:
-        # R's resample counts of each row; the weights come from the data.
+        # The api data stays in ../shared/data: R's resample counts of each
+        # row are kept in r_reference.json, the weights come from the data.
         repweights = np.array(ref["counts"]) * data[weights].to_numpy()[:, None]
     else:
+        # The generated designs keep R's replicate weights as written.
         repweights = pd.read_csv(FIXTURES / f"boot_{name}.csv").to_numpy()
     rep = ReplicateDesign(
         data,
